@@ -1,0 +1,39 @@
+import { db } from "@/lib/db";
+import { env } from "@/lib/config/env";
+
+export type RateClass = "default" | "costly";
+export type RateLimitResult = { limit: number; remaining: number; resetAt: Date; allowed: boolean };
+
+const WINDOW_MS = 60_000;
+
+/**
+ * Fixed one-minute windows counted in the database, so every web process shares the same budget.
+ * One statement per check (an upsert that returns the new count): safe on PostgreSQL and on the
+ * embedded single-session server alike.
+ */
+export async function consumeRateLimit(subject: string, rateClass: RateClass, now = new Date()): Promise<RateLimitResult> {
+  const limit = rateClass === "costly" ? env().GANTRY_RATE_LIMIT_COSTLY_PER_MINUTE : env().GANTRY_RATE_LIMIT_PER_MINUTE;
+  const windowStart = Math.floor(now.getTime() / WINDOW_MS) * WINDOW_MS;
+  const resetAt = new Date(windowStart + WINDOW_MS);
+  const key = `${rateClass}:${subject}:${windowStart}`;
+  const rows = await db.$queryRaw<{ count: number }[]>`
+    INSERT INTO rate_limit_buckets (key, count, reset_at) VALUES (${key}, 1, ${resetAt})
+    ON CONFLICT (key) DO UPDATE SET count = rate_limit_buckets.count + 1
+    RETURNING count`;
+  const count = Number(rows[0]?.count ?? 1);
+  if (Math.random() < 0.01) {
+    // Occasional sweep of expired windows; no scheduler needed.
+    await db.$executeRaw`DELETE FROM rate_limit_buckets WHERE reset_at < ${new Date(now.getTime() - WINDOW_MS)}`;
+  }
+  return { limit, remaining: Math.max(0, limit - count), resetAt, allowed: count <= limit };
+}
+
+export function rateLimitHeaders(r: RateLimitResult, now = new Date()): Record<string, string> {
+  const h: Record<string, string> = {
+    "X-RateLimit-Limit": String(r.limit),
+    "X-RateLimit-Remaining": String(r.remaining),
+    "X-RateLimit-Reset": String(Math.ceil(r.resetAt.getTime() / 1000)),
+  };
+  if (!r.allowed) h["Retry-After"] = String(Math.max(1, Math.ceil((r.resetAt.getTime() - now.getTime()) / 1000)));
+  return h;
+}

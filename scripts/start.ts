@@ -1,0 +1,67 @@
+// Launcher behind `npm run dev`, `npm start` and `npm run worker`: provides the database (the operator's
+// PostgreSQL from DATABASE_URL, or the embedded PGlite under .data/), validates the environment once,
+// applies pending migrations, then runs Next.js (or a worker) with the resolved configuration.
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+
+const mode = process.argv[2] as "dev" | "start" | "worker";
+if (!["dev", "start", "worker"].includes(mode)) {
+  console.error("usage: tsx scripts/start.ts dev|start|worker");
+  process.exit(2);
+}
+process.env.NEXT_TELEMETRY_DISABLED = "1";
+if (mode === "start" || mode === "worker") (process.env as Record<string, string | undefined>).NODE_ENV ??= "production";
+
+async function main() {
+  const { resolveDatabaseUrl } = await import("@/lib/db/embedded");
+  const operatorUrl = process.env.DATABASE_URL;
+  const database = await resolveDatabaseUrl();
+  process.env.DATABASE_URL = database.url;
+  process.env.GANTRY_DATABASE_MODE = operatorUrl ? "external" : "embedded";
+
+  const { parseEnv, EnvError } = await import("@/lib/config/env");
+  let config;
+  try {
+    config = parseEnv();
+  } catch (err) {
+    if (err instanceof EnvError) {
+      console.error(err.message);
+      await database.stop?.();
+      process.exit(1);
+    }
+    throw err;
+  }
+  process.env.AUTH_SECRET = config.AUTH_SECRET;
+  process.env.GANTRY_KEK = config.GANTRY_KEK;
+  process.env.AUTH_TRUST_HOST ??= "true";
+  mkdirSync(path.resolve(config.GANTRY_DATA_DIR, "media"), { recursive: true });
+
+  const { deployMigrations } = await import("@/lib/db/migrate");
+  const applied = await deployMigrations(database.url);
+  if (applied.length) console.log(`[gantry] applied migrations: ${applied.join(", ")}`);
+  console.log(`[gantry] database: ${operatorUrl ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite (${path.resolve(config.GANTRY_DATA_DIR, "pglite")})`}`);
+
+  const shutdown = async (code: number) => {
+    await database.stop?.();
+    process.exit(code);
+  };
+
+  if (mode === "worker") {
+    const { runWorkerProcess } = await import("./worker");
+    await runWorkerProcess({ onExit: shutdown });
+    return;
+  }
+
+  const nextBin = path.resolve("node_modules/.bin/next");
+  const args = mode === "dev" ? ["dev"] : ["start"];
+  if (process.env.PORT) args.push("-p", process.env.PORT);
+  const child = spawn(nextBin, args, { stdio: "inherit", env: process.env });
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
+  child.on("exit", (code, signal) => void shutdown(code ?? (signal ? 0 : 1)));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});
