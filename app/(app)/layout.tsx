@@ -14,6 +14,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
         <Link href="/indexes" className="brand">Gantry</Link>
         <nav>
           <Link href="/indexes">Indexes</Link>
+          <Link href="/connectors">Connectors</Link>
           <Link href="/settings/api-keys">API keys</Link>
         </nav>
         <div className="who">

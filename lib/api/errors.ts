@@ -76,5 +76,14 @@ export function errorBody(err: ApiError, requestId: string) {
 /** Anything that is not an ApiError becomes a generic 500: no stack, no SQL, no provider detail. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  // The customer's storage answered with an error (lib/providers/errors.ts StorageError): a 502 that
+  // says what kind, never the provider's raw message (it may quote request details).
+  if (err instanceof Error && err.name === "StorageError") {
+    const e = err as Error & { code?: string; retryable?: boolean };
+    return new ApiError("storage_provider_error", `The storage provider answered with an error (${e.code ?? "unknown"}).`, {
+      provider_error_code: e.code ?? "unknown",
+      retryable: !!e.retryable,
+    });
+  }
   return new ApiError("internal_error", "An internal error occurred. Quote the request id when reporting it.");
 }

@@ -69,14 +69,16 @@ export function handle<O extends Operation>(
       let fingerprintBody: string | Buffer = "";
       if (MUTATING.has(req.method)) {
         const raw = await readBodyCapped(req, env().GANTRY_MAX_BODY_BYTES);
-        if (op.bodyKind === "multipart") {
-          const mp = await parseMultipart(raw, req.headers.get("content-type"));
+        const contentType = req.headers.get("content-type");
+        const multipart = op.bodyKind === "multipart" || (op.bodyKind === "auto" && /^multipart\//i.test(contentType ?? ""));
+        if (multipart) {
+          const mp = await parseMultipart(raw, contentType);
           fingerprintBody = mp.fingerprint;
-          body = op.body ? parseWith(op.body, mp.fields) : undefined;
+          body = op.bodyKind === "auto" ? mp.fields : op.body ? parseWith(op.body, mp.fields) : undefined;
         } else {
-          const parsed = parseJsonBody(raw, req.headers.get("content-type"));
+          const parsed = parseJsonBody(raw, contentType);
           fingerprintBody = raw.length ? createHash("sha256").update(JSON.stringify(parsed)).digest("hex") : "";
-          body = op.body ? parseWith(op.body, parsed) : undefined;
+          body = op.bodyKind === "auto" ? parsed : op.body ? parseWith(op.body, parsed) : undefined;
         }
 
         const idemKey = req.headers.get("idempotency-key");

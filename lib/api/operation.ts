@@ -18,7 +18,8 @@ export type Operation = {
   /** "session": only a signed-in user (API keys refused); "any": API key or session. */
   auth?: "any" | "session";
   body?: z.ZodType;
-  bodyKind?: "json" | "multipart";
+  /** "auto": JSON or multipart by Content-Type; the handler validates (e.g. per connector provider). */
+  bodyKind?: "json" | "multipart" | "auto";
   query?: z.ZodType;
   response?: z.ZodType;
   /** 200 by default; 201 for creations, 202 for accepted work, 204 for empty. */

@@ -22,7 +22,7 @@ export async function requireSession(): Promise<Principal> {
  * exactly as the API wrapper does, and turn errors into a state the form can show.
  */
 export function authedAction<A extends unknown[], T>(
-  opts: { scope: Scope; action: string; targetType: string; costly?: boolean },
+  opts: { scope: Scope; action: string; targetType: string; costly?: boolean; audit?: boolean },
   fn: (principal: Principal, ...args: A) => Promise<{ data: T; targetId?: string | null; message?: string }>,
 ) {
   return async (...args: A): Promise<ActionState<T>> => {
@@ -34,7 +34,7 @@ export function authedAction<A extends unknown[], T>(
       const rl = await consumeRateLimit(principal.credentialId, opts.costly ? "costly" : "default");
       if (!rl.allowed) return { ok: false, error: "Too many requests; wait a minute and try again." };
       const result = await fn(principal, ...args);
-      await recordAudit({
+      if (opts.audit !== false) await recordAudit({
         workspaceId: principal.workspaceId, ...actorOf(principal), action: opts.action, targetType: opts.targetType,
         targetId: result.targetId ?? null, requestId,
       });

@@ -1,2 +1,2 @@
 // Imports every module that registers a sealed column (see sealed-columns.ts). Features add a line here.
-export {};
+import "@/lib/connectors/sealing";

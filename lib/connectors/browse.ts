@@ -1,0 +1,116 @@
+import path from "node:path";
+import picomatch from "picomatch";
+import type { z } from "zod";
+import { ApiError } from "@/lib/api/errors";
+import { iso } from "@/lib/api/serialize";
+import { providerForConnector } from "@/lib/providers/factory";
+import { InvalidCursorError } from "@/lib/providers/errors";
+import type { RemoteObject, StorageProvider } from "@/lib/providers/types";
+import { assertConnectorUsable, getConnector } from "./connectors";
+import type { BrowseBody, BrowseEntry } from "./schemas";
+
+type Entry = z.infer<typeof BrowseEntry>;
+
+/** Objects examined per request at most: a sparse match over a huge bucket answers in bounded time, with a cursor. */
+const MAX_SCANNED_PER_REQUEST = 50_000;
+const PAGE_SIZE = 1000;
+
+export type Matcher = { listPrefix: string; matches: (key: string) => boolean };
+
+/**
+ * The contract's glob rules: a pattern without "/" matches the base name; with "/" it matches the path
+ * relative to `prefix`. Case-sensitive. The listing is narrowed by the literal directory part of a
+ * "/" pattern (e.g. prefix "media/" + "2024/**\/*.mp4" lists only "media/2024/").
+ */
+export function buildMatcher(prefix: string, pattern: string): Matcher {
+  const isMatch = picomatch(pattern, { dot: true, nocase: false, strictSlashes: true });
+  if (!pattern.includes("/")) {
+    return { listPrefix: prefix, matches: (key) => isMatch(path.posix.basename(key)) };
+  }
+  const scan = picomatch.scan(pattern);
+  // `base` is the literal leading directory part ("2024/raw" of "2024/raw/*.mp4").
+  const literalDir = scan.isGlob ? scan.base : path.posix.dirname(pattern);
+  const narrowed = literalDir && literalDir !== "." ? `${prefix}${literalDir}/` : prefix;
+  return { listPrefix: narrowed, matches: (key) => key.startsWith(prefix) && isMatch(key.slice(prefix.length)) };
+}
+
+export function toBrowseEntry(o: RemoteObject): Entry {
+  const name = path.posix.basename(o.path);
+  const dot = name.lastIndexOf(".");
+  return {
+    path: o.path,
+    name,
+    size_bytes: o.size,
+    last_modified: iso(o.lastModified),
+    content_type: o.contentType,
+    extension: dot > 0 ? name.slice(dot + 1).toLowerCase() : null,
+    etag: o.etag,
+  };
+}
+
+type BrowseCursor = { c?: string; s: number; lp: string };
+
+function encode(c: BrowseCursor): string {
+  return Buffer.from(JSON.stringify(c)).toString("base64url");
+}
+function decode(raw: string | undefined, listPrefix: string): BrowseCursor {
+  if (!raw) return { s: 0, lp: listPrefix };
+  try {
+    const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as BrowseCursor;
+    if (typeof c.s !== "number" || c.lp !== listPrefix || (c.c !== undefined && typeof c.c !== "string")) throw new Error();
+    return c;
+  } catch {
+    throw new ApiError("invalid_cursor", "The cursor does not belong to this browse request.");
+  }
+}
+
+/**
+ * Streams the listing one provider page at a time (constant memory), filtering as it goes. The cursor
+ * is the provider page it stopped in plus how many entries of that page were consumed.
+ */
+export async function browseMatching(
+  provider: StorageProvider,
+  q: { prefix: string; pattern: string; recursive: boolean; limit: number; cursor?: string; includeFolders?: boolean },
+): Promise<{ entries: Entry[]; nextCursor: string | null }> {
+  const matcher = buildMatcher(q.prefix, q.pattern);
+  let state = decode(q.cursor, matcher.listPrefix);
+  const entries: Entry[] = [];
+  let scanned = 0;
+  for (;;) {
+    let page;
+    try {
+      page = await provider.list({ prefix: matcher.listPrefix, delimiter: q.recursive ? undefined : "/", cursor: state.c, pageSize: PAGE_SIZE });
+    } catch (err) {
+      if (err instanceof InvalidCursorError) throw new ApiError("invalid_cursor", "The cursor does not belong to this browse request.");
+      throw err;
+    }
+    const items: ({ kind: "folder"; p: string } | { kind: "file"; o: RemoteObject })[] = [
+      ...(q.includeFolders ? page.prefixes.map((p) => ({ kind: "folder" as const, p })) : []),
+      ...page.objects.map((o) => ({ kind: "file" as const, o })),
+    ];
+    for (let i = state.s; i < items.length; i++) {
+      const item = items[i];
+      scanned++;
+      if (item.kind === "folder") {
+        entries.push({ path: item.p, name: path.posix.basename(item.p), size_bytes: 0, last_modified: null, content_type: null, extension: null, etag: null, type: "folder" });
+      } else if (!item.o.path.endsWith("/") && matcher.matches(item.o.path)) {
+        entries.push(q.includeFolders ? { ...toBrowseEntry(item.o), type: "file" } : toBrowseEntry(item.o));
+      }
+      if (entries.length >= q.limit || scanned >= MAX_SCANNED_PER_REQUEST) {
+        const more = i + 1 < items.length || !!page.cursor;
+        const next: BrowseCursor = i + 1 < items.length ? { c: state.c, s: i + 1, lp: matcher.listPrefix } : { c: page.cursor, s: 0, lp: matcher.listPrefix };
+        return { entries, nextCursor: more ? encode(next) : null };
+      }
+    }
+    if (!page.cursor) return { entries, nextCursor: null };
+    state = { c: page.cursor, s: 0, lp: matcher.listPrefix };
+  }
+}
+
+export async function browseConnector(workspaceId: string, connectorId: string, body: z.infer<typeof BrowseBody>) {
+  const connector = await getConnector(workspaceId, connectorId);
+  assertConnectorUsable(connector);
+  if (body.prefix.startsWith("/")) throw ApiError.validation([{ field: "prefix", message: "must not start with '/'" }]);
+  const provider = await providerForConnector(workspaceId, connectorId);
+  return browseMatching(provider, { ...body, includeFolders: body.include_folders });
+}

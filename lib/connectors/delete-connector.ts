@@ -1,0 +1,16 @@
+import { db } from "@/lib/db";
+import { ApiError } from "@/lib/api/errors";
+import { getConnector } from "./connectors";
+import { connectorUsage } from "./usage";
+
+/** Media already imported stay; only the connector (and its sealed credentials) go. */
+export async function deleteConnector(workspaceId: string, connectorId: string): Promise<void> {
+  await getConnector(workspaceId, connectorId);
+  const users = await connectorUsage(workspaceId, connectorId);
+  if (users.length) {
+    throw new ApiError("connector_in_use", `Connector ${connectorId} is still in use by ${users.slice(0, 5).join(", ")}${users.length > 5 ? "…" : ""}.`, {
+      in_use_by: users.slice(0, 50),
+    });
+  }
+  await db.connector.deleteMany({ where: { id: connectorId, workspaceId } });
+}
