@@ -138,7 +138,10 @@ export function handle<O extends Operation>(
             headers: { "content-type": "application/json" },
           }).catch(() => {});
       }
-      if (apiErr.status >= 500) {
+      if (apiErr.code === "storage_provider_error") {
+        // The customer's storage said no: worth a warning, not a stack trace.
+        logger.warn("storage provider error", { requestId, op: op.id, err: err instanceof Error ? err.message : String(err) });
+      } else if (apiErr.status >= 500) {
         logger.error("request failed", { requestId, op: op.id, err: err instanceof Error ? err.stack ?? err.message : String(err) });
       }
       return Response.json(errorBody(apiErr, requestId), {

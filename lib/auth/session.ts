@@ -13,9 +13,9 @@ async function principalForUser(userId: string): Promise<Principal | null> {
 
 /** The signed-in browser user, from the next-auth session cookie. */
 export async function sessionFromCookies(): Promise<Principal | null> {
-  const { auth } = await import("./next-auth");
   let session;
   try {
+    const { auth } = await import("./next-auth");
     session = await auth();
   } catch {
     return null; // outside a request scope (CLI, tests) there are no cookies

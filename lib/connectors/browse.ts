@@ -7,6 +7,7 @@ import { providerForConnector } from "@/lib/providers/factory";
 import { InvalidCursorError } from "@/lib/providers/errors";
 import type { RemoteObject, StorageProvider } from "@/lib/providers/types";
 import { assertConnectorUsable, getConnector } from "./connectors";
+import { extensionOf, mimeOf } from "@/lib/media/media-types";
 import type { BrowseBody, BrowseEntry } from "./schemas";
 
 type Entry = z.infer<typeof BrowseEntry>;
@@ -35,15 +36,13 @@ export function buildMatcher(prefix: string, pattern: string): Matcher {
 }
 
 export function toBrowseEntry(o: RemoteObject): Entry {
-  const name = path.posix.basename(o.path);
-  const dot = name.lastIndexOf(".");
   return {
     path: o.path,
-    name,
+    name: path.posix.basename(o.path),
     size_bytes: o.size,
     last_modified: iso(o.lastModified),
-    content_type: o.contentType,
-    extension: dot > 0 ? name.slice(dot + 1).toLowerCase() : null,
+    content_type: o.contentType ?? mimeOf(o.path),
+    extension: extensionOf(o.path),
     etag: o.etag,
   };
 }

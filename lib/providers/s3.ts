@@ -1,0 +1,216 @@
+/**
+ * S3 and S3-compatible storage (@aws-sdk/client-s3 + @aws-sdk/lib-storage).
+ *
+ * - Custom endpoints (MinIO, Ceph RGW, R2, Wasabi, B2, emulators) get
+ *   `requestChecksumCalculation/responseChecksumValidation: "WHEN_REQUIRED"`: the SDK's default sends
+ *   streaming bodies `aws-chunked` with trailing checksums, which several S3-compatible servers reject
+ *   (RGW: 411) or store verbatim. They also default to path-style addressing (override with
+ *   `forcePathStyle: false`).
+ * - Writes always go through lib-storage `Upload` (8 MiB parts, 4 in flight): one PutObject when the
+ *   body fits in one part, multipart otherwise, so no single request exceeds 8 MiB whatever the size.
+ * - `version` is the ETag without quotes, in listings and stat alike (ListObjectsV2 returns no VersionId).
+ * - stat() of a key in a bucket that does not exist returns null: HeadObject's 404 carries no body that
+ *   could tell NoSuchBucket from NoSuchKey (list / read / write do report bucket_not_found).
+ */
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type S3ClientConfig,
+  type _Object,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import type { Readable } from "node:stream";
+import {
+  ByteCounter,
+  checkRange,
+  clampPageSize,
+  decodeCursor,
+  encodeCursor,
+  mappedReadable,
+  runConnectionCheck,
+  sizeMismatch,
+  stripQuotes,
+} from "./common";
+import { mapS3Error, type ErrorContext } from "./errors";
+import type { ByteRange, CheckOptions, ListPage, ListQuery, RemoteObject, StorageProvider, WriteInfo } from "./types";
+
+export interface S3ProviderConfig {
+  bucket: string;
+  region: string;
+  /** S3-compatible endpoint URL (already checked by the outbound guard). */
+  endpoint?: string;
+  /** Path-style addressing; default true when `endpoint` is set, false for AWS. */
+  forcePathStyle?: boolean;
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Total attempts per request including retries (default 3). */
+  maxAttempts?: number;
+  /** Milliseconds: TCP/TLS connect (10 s), request until response headers (120 s), socket idle (300 s). */
+  timeouts?: { connectMs?: number; requestMs?: number; socketIdleMs?: number };
+}
+
+export const S3_PART_SIZE = 8 * 1024 * 1024;
+export const S3_QUEUE_SIZE = 4;
+
+export function createS3Provider(cfg: S3ProviderConfig): StorageProvider {
+  const custom = Boolean(cfg.endpoint);
+  const clientConfig: S3ClientConfig = {
+    region: cfg.region,
+    credentials: {
+      accessKeyId: cfg.credentials.accessKeyId,
+      secretAccessKey: cfg.credentials.secretAccessKey,
+      ...(cfg.credentials.sessionToken ? { sessionToken: cfg.credentials.sessionToken } : {}),
+    },
+    maxAttempts: cfg.maxAttempts ?? 3,
+    requestHandler: {
+      connectionTimeout: cfg.timeouts?.connectMs ?? 10_000,
+      requestTimeout: cfg.timeouts?.requestMs ?? 120_000,
+      throwOnRequestTimeout: true,
+      socketTimeout: cfg.timeouts?.socketIdleMs ?? 300_000,
+    },
+  };
+  if (custom) {
+    clientConfig.endpoint = cfg.endpoint;
+    clientConfig.forcePathStyle = cfg.forcePathStyle ?? true;
+    clientConfig.requestChecksumCalculation = "WHEN_REQUIRED";
+    clientConfig.responseChecksumValidation = "WHEN_REQUIRED";
+  } else {
+    clientConfig.forcePathStyle = cfg.forcePathStyle ?? false;
+    clientConfig.followRegionRedirects = true;
+  }
+  const client = new S3Client(clientConfig);
+  const Bucket = cfg.bucket;
+  const secrets = [cfg.credentials.secretAccessKey, cfg.credentials.sessionToken];
+  const ctx = (op: string, path?: string): ErrorContext => ({ op, path, bucket: Bucket, secrets });
+
+  const toRemote = (o: _Object, key: string): RemoteObject => {
+    const etag = stripQuotes(o.ETag);
+    return {
+      path: key,
+      size: o.Size ?? 0,
+      lastModified: o.LastModified ?? new Date(0),
+      contentType: null,
+      version: etag ?? "",
+      etag,
+    };
+  };
+
+  async function stat(path: string): Promise<RemoteObject | null> {
+    try {
+      const out = await client.send(new HeadObjectCommand({ Bucket, Key: path }));
+      const etag = stripQuotes(out.ETag);
+      return {
+        path,
+        size: out.ContentLength ?? 0,
+        lastModified: out.LastModified ?? new Date(0),
+        contentType: out.ContentType ?? null,
+        version: etag ?? "",
+        etag,
+      };
+    } catch (err) {
+      const mapped = mapS3Error(err, ctx("stat", path));
+      if (mapped.code === "not_found") return null;
+      throw mapped;
+    }
+  }
+
+  async function remove(path: string): Promise<void> {
+    try {
+      await client.send(new DeleteObjectCommand({ Bucket, Key: path }));
+    } catch (err) {
+      const mapped = mapS3Error(err, ctx("remove", path));
+      if (mapped.code !== "not_found") throw mapped;
+    }
+  }
+
+  const provider: StorageProvider = {
+    provider: "s3",
+
+    check: (scope: "import" | "export", opts?: CheckOptions) => runConnectionCheck(provider, scope, opts),
+
+    async list(q: ListQuery): Promise<ListPage> {
+      const token = decodeCursor(q.cursor, q.prefix, q.delimiter);
+      try {
+        const out = await client.send(
+          new ListObjectsV2Command({
+            Bucket,
+            Prefix: q.prefix || undefined,
+            Delimiter: q.delimiter,
+            MaxKeys: clampPageSize(q.pageSize),
+            ContinuationToken: token,
+            // Keys may hold characters XML 1.0 cannot carry; ask for URL-encoded keys and decode them
+            // when the server says it did (some S3-compatible servers ignore the parameter).
+            EncodingType: "url",
+          }),
+        );
+        const encoded = out.EncodingType === "url";
+        const decode = (s: string) => (encoded ? decodeURIComponent(s.replace(/\+/g, "%20")) : s);
+        return {
+          objects: (out.Contents ?? []).filter((o) => o.Key !== undefined).map((o) => toRemote(o, decode(o.Key!))),
+          prefixes: (out.CommonPrefixes ?? []).map((p) => p.Prefix).filter((p): p is string => !!p).map(decode),
+          cursor:
+            out.IsTruncated && out.NextContinuationToken
+              ? encodeCursor(out.NextContinuationToken, q.prefix, q.delimiter)
+              : undefined,
+        };
+      } catch (err) {
+        throw mapS3Error(err, ctx("list", q.prefix));
+      }
+    },
+
+    stat,
+
+    async read(path: string, range?: ByteRange): Promise<Readable> {
+      checkRange(range);
+      try {
+        const out = await client.send(
+          new GetObjectCommand({
+            Bucket,
+            Key: path,
+            Range: range ? `bytes=${range.start}-${range.end ?? ""}` : undefined,
+          }),
+        );
+        const body = out.Body as Readable | undefined;
+        if (!body || typeof (body as Readable).pipe !== "function") {
+          throw new Error("GetObject returned no stream body");
+        }
+        return mappedReadable(body, (err) => mapS3Error(err, ctx("read", path)));
+      } catch (err) {
+        throw mapS3Error(err, ctx("read", path));
+      }
+    },
+
+    async write(path: string, body: Readable, info: WriteInfo): Promise<RemoteObject> {
+      const counter = new ByteCounter(info.size);
+      body.on("error", (err) => counter.destroy(err));
+      body.pipe(counter);
+      const upload = new Upload({
+        client,
+        params: { Bucket, Key: path, Body: counter, ContentType: info.contentType },
+        // S3 allows 10,000 parts: grow the parts for very large known sizes (unknown sizes: 80 GB max).
+        partSize: info.size !== undefined ? Math.max(S3_PART_SIZE, Math.ceil(info.size / 9_000)) : S3_PART_SIZE,
+        queueSize: S3_QUEUE_SIZE,
+        leavePartsOnError: false,
+      });
+      try {
+        await upload.done();
+      } catch (err) {
+        body.unpipe(counter);
+        if (!body.destroyed) body.destroy();
+        throw mapS3Error(err, ctx("write", path));
+      }
+      if (info.size !== undefined && counter.bytes !== info.size) {
+        await remove(path).catch(() => {});
+        throw sizeMismatch(info.size, counter.bytes);
+      }
+      const st = await stat(path);
+      if (!st) throw mapS3Error({ name: "NotFound", $metadata: { httpStatusCode: 404 } }, ctx("write", path));
+      return st;
+    },
+
+    remove,
+  };
+  return provider;
+}
