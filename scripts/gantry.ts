@@ -14,7 +14,7 @@ const HELP = `Usage: npm run gantry -- <command> [options]
 
 async function withDatabase<T>(fn: () => Promise<T>): Promise<T> {
   const { resolveDatabaseUrl } = await import("@/lib/db/embedded");
-  const handle = await resolveDatabaseUrl();
+  const handle = await resolveDatabaseUrl({ transient: true });
   process.env.DATABASE_URL = handle.url;
   const { disconnectDb } = await import("@/lib/db");
   try {

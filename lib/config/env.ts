@@ -24,6 +24,8 @@ const EnvSchema = z.object({
   GANTRY_DB_POOL_SIZE: int(10, 1),
   GANTRY_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   GANTRY_SIGNUP: z.enum(["open", "closed"]).default("open"),
+  GANTRY_AZURE_AUTHORITY_HOST: z.string().url().optional(),
+  PORT: z.coerce.number().int().min(1).max(65535).optional(),
   AUTH_TRUST_HOST: bool.optional(),
 });
 

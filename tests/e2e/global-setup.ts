@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
+import { readEmulatorEnv, startEmulators } from "../../scripts/emulators/index";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -22,6 +23,14 @@ let dataDir: string | undefined;
 export default async function setup(project: TestProject) {
   const root = path.resolve(__dirname, "../..");
   if (!existsSync(path.join(root, ".next", "BUILD_ID"))) throw new Error("e2e tests need a production build: run `npm run build` first");
+  // One S3 emulator for the connector journey (reused when CI already runs them).
+  let stopEmulators: (() => Promise<void>) | undefined;
+  if (!readEmulatorEnv(process.env).s3) {
+    const emu = await startEmulators({ only: ["s3"] });
+    Object.assign(process.env, emu.toEnv());
+    stopEmulators = () => emu.stop();
+  }
+  process.env.GANTRY_OUTBOUND_ALLOWLIST ??= "127.0.0.1,localhost";
   const port = await freePort();
   dataDir = mkdtempSync(path.join(os.tmpdir(), "gantry-e2e-"));
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), GANTRY_DATA_DIR: dataDir, GANTRY_LOG_LEVEL: "warn", NEXT_TELEMETRY_DISABLED: "1" };
@@ -51,6 +60,7 @@ export default async function setup(project: TestProject) {
     await new Promise((r) => setTimeout(r, 1500));
     if (server && server.exitCode === null) server.kill("SIGKILL");
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await stopEmulators?.();
   };
 }
 

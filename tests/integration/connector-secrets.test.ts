@@ -47,7 +47,7 @@ describe("connector secrets never leave", () => {
     const sa = serviceAccountFile();
     const privateKeyBody = (sa.private_key as string).split("\n")[5];
     const responses: string[] = [];
-    const record = (r: { text: string; headers: Headers }) => {
+    const record = <R extends { text: string; headers: Headers }>(r: R): R => {
       responses.push(r.text, JSON.stringify([...r.headers.entries()]));
       return r;
     };

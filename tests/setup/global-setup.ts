@@ -6,10 +6,21 @@
 // process.env here are what tests and lib/db.ts read as process.env.DATABASE_URL (checked with vitest
 // 4.1.12 and pool "forks": a test saw the URL assigned here, equal to inject("databaseUrl")). The values
 // are also `provide`d, for tests that prefer inject().
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { deployMigrations } from "../../lib/db/migrate";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../../lib/db/embedded";
 import { readEmulatorEnv, startEmulators } from "../../scripts/emulators/index";
+
+function combinedCaBundle(testCa: string): string {
+  const existing = process.env.NODE_EXTRA_CA_CERTS;
+  if (!existing || existing === testCa) return testCa;
+  const out = path.join(os.tmpdir(), `gantry-test-ca-bundle-${process.pid}.pem`);
+  writeFileSync(out, (existsSync(existing) ? readFileSync(existing, "utf8") + "\n" : "") + readFileSync(testCa, "utf8"));
+  return out;
+}
 
 /** radosgw occasionally fails to boot on a loaded machine (mon not ready): try again before failing the run. */
 async function startWithRetry(only: ("s3" | "azure" | "azureOAuth" | "gcs")[]) {
@@ -70,7 +81,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (emu.azureOAuth) {
       process.env.GANTRY_AZURE_AUTHORITY_HOST ??= emu.azureOAuth.authorityHost;
       // Read by Node at process start: the forks spawned after this trust the emulator's test CA.
-      if (emu.azureOAuth.caCertPath) process.env.NODE_EXTRA_CA_CERTS ??= emu.azureOAuth.caCertPath;
+      // The machine may already set NODE_EXTRA_CA_CERTS (e.g. to the system bundle): extend it, don't drop it.
+      if (emu.azureOAuth.caCertPath) process.env.NODE_EXTRA_CA_CERTS = combinedCaBundle(emu.azureOAuth.caCertPath);
     }
   } catch (err) {
     for (const fn of teardown.reverse()) await fn().catch(() => {});
