@@ -6,6 +6,7 @@
 // process.env here are what tests and lib/db.ts read as process.env.DATABASE_URL (checked with vitest
 // 4.1.12 and pool "forks": a test saw the URL assigned here, equal to inject("databaseUrl")). The values
 // are also `provide`d, for tests that prefer inject().
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -44,6 +45,9 @@ declare module "vitest" {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const teardown: Array<() => Promise<void>> = [];
   process.env.NEXT_TELEMETRY_DISABLED = "1";
+  // Secrets for this run only, so tests never write .data/secrets.json in the work tree.
+  process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
+  process.env.GANTRY_KEK ??= `v1:${randomBytes(32).toString("base64")}`;
 
   // (a) The database. With DATABASE_URL set the suite runs against that server (CI's PostgreSQL job);
   // without it, a private in-memory PGlite for this run, so nothing under .data/ is touched.
