@@ -109,7 +109,8 @@ export function handle<O extends Operation>(
       });
       const response = toResponse(result, op, url, baseHeaders);
 
-      if (MUTATING.has(req.method) && response.status < 400) {
+      const mutates = op.scope === "write" || op.scope === "admin" || op.auth === "session";
+      if (MUTATING.has(req.method) && mutates && response.status < 400) {
         await recordAudit({
           workspaceId: principal.workspaceId,
           ...actorOf(principal),

@@ -2,6 +2,8 @@ import { db } from "@/lib/db";
 import { ApiError } from "@/lib/api/errors";
 import { getConnector } from "./connectors";
 import { connectorUsage } from "./usage";
+// Features that reference connectors register their in-use checks when imported.
+import "@/lib/imports/import-jobs";
 
 /** Media already imported stay; only the connector (and its sealed credentials) go. */
 export async function deleteConnector(workspaceId: string, connectorId: string): Promise<void> {

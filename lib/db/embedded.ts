@@ -14,6 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { installBatchAwareQueue } from "./pglite-queue";
 
 export interface EmbeddedDatabaseOptions {
   /** PGlite data directory (default: `$GANTRY_DATA_DIR/pglite`, GANTRY_DATA_DIR defaulting to `.data`). */
@@ -309,6 +310,8 @@ export async function startEmbeddedDatabase(opts: EmbeddedDatabaseOptions = {}):
       port: opts.port ?? 0,
       maxConnections: opts.maxConnections ?? 100,
     });
+    // Keep each connection's Parse/Bind/Execute/Sync batch together (see lib/db/pglite-queue.ts).
+    installBatchAwareQueue(server, db);
     await server.start();
   } catch (err) {
     await server?.stop().catch(() => {});

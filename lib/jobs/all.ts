@@ -1,11 +1,6 @@
 // The jobs manifest: every module that calls defineJob() is imported here, so that a process that
 // imports this file (scripts/worker.ts, the in-server worker, the cron route) knows every handler.
 // A job missing from this list is still enqueued fine but never processed.
-//
-// Add one namespace import per module and list it below (listing it keeps the import from being
-// dropped as unused), e.g.:
-//
-//   import * as importJobs from "../imports/jobs";
-//   export const jobModules = [importJobs] as const;
-//
-export const jobModules: readonly object[] = [];
+import * as importJobs from "../imports/jobs";
+
+export const jobModules: readonly object[] = [importJobs];

@@ -147,7 +147,9 @@ export function getBoss(): Promise<PgBoss> {
         now.starting = undefined;
       }
       const db = boss.getDb() as PgBoss.Db & { close?: () => Promise<void> };
-      Promise.resolve()
+      boss
+        .stop({ graceful: false, close: true }) // if start() got as far as maintenance timers
+        .catch(() => undefined)
         .then(() => db.close?.())
         .catch(() => undefined);
     });

@@ -1,0 +1,164 @@
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { db } from "@/lib/db";
+import { newId } from "@/lib/ids";
+import { recordEvent } from "@/lib/events/record-event";
+import { mediaTypeOf, mimeOf } from "@/lib/media/media-types";
+import { probeMedia } from "@/lib/media/probe";
+import type { MediaStore } from "@/lib/media/store";
+import { isStorageError } from "@/lib/providers/errors";
+import type { StorageProvider } from "@/lib/providers/types";
+import type { ImportItem, ImportJob } from "@/lib/generated/prisma/client";
+import { sourceKeyOf } from "./classify";
+import { importSettings } from "./settings";
+
+export type FileOutcome = { status: "imported"; videoId: string } | { status: "skipped"; reason: "already_imported" } | { status: "failed"; error: string };
+
+class PermanentImportError extends Error {}
+
+function safeName(p: string): string {
+  const base = path.posix.basename(p).normalize("NFC").replace(/[\u0000-\u001f\u007f/\\]/g, "_");
+  return base.length > 200 ? base.slice(-200) : base || "file";
+}
+
+/**
+ * Streams one file from the connector into the media store exactly once: bytes go to a scratch file
+ * while sha256 and size are computed, the size is checked against the listing, the file is probed, then
+ * moved (local store: a rename) or uploaded into place under a key derived from the item, so a retry
+ * after a crash overwrites rather than duplicates. Transient provider errors are retried with backoff
+ * and jitter; permanent ones (403, 404, size mismatch, unreadable media) fail the file at once.
+ */
+export async function importFile(
+  job: ImportJob,
+  item: ImportItem,
+  source: StorageProvider,
+  store: MediaStore,
+  renewClaim: () => Promise<void>,
+): Promise<FileOutcome> {
+  let lastError = "";
+  for (let attempt = 1; attempt <= importSettings.fileAttempts; attempt++) {
+    try {
+      return await importOnce(job, item, source, store, renewClaim);
+    } catch (err) {
+      if (err instanceof PermanentImportError) return { status: "failed", error: err.message };
+      if (isStorageError(err)) {
+        lastError = `${err.code}: ${err.message}`;
+        if (!err.retryable) return { status: "failed", error: lastError };
+      } else {
+        lastError = err instanceof Error ? err.message : String(err);
+      }
+      if (attempt < importSettings.fileAttempts) {
+        const delay = 500 * 2 ** (attempt - 1) * (0.5 + Math.random());
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+  return { status: "failed", error: lastError.slice(0, 500) };
+}
+
+async function importOnce(
+  job: ImportJob,
+  item: ImportItem,
+  source: StorageProvider,
+  store: MediaStore,
+  renewClaim: () => Promise<void>,
+): Promise<FileOutcome> {
+  const key = `${job.workspaceId}/${job.indexId}/${item.id}/${safeName(item.path)}`;
+  const scratch = path.join(store.scratchDir, `${item.id}-${newId("item").slice(-8)}`);
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const heartbeat = setInterval(() => void renewClaim().catch(() => {}), Math.max(1000, (importSettings.leaseSeconds * 1000) / 3));
+  try {
+    const body = await source.read(item.path);
+    await pipeline(
+      body,
+      new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          cb(null, chunk);
+        },
+      }),
+      createWriteStream(scratch),
+    );
+    const expected = Number(item.sizeBytes);
+    if (bytes !== expected) throw new PermanentImportError(`size mismatch: the listing said ${expected} bytes, ${bytes} were read (the file changed during the import?)`);
+    let facts;
+    try {
+      facts = await probeMedia(scratch);
+    } catch (err) {
+      throw new PermanentImportError(`unreadable media: ${(err as Error).message}`);
+    }
+    if (store.adoptLocalFile) await store.adoptLocalFile(scratch, key);
+    else await store.provider.write(key, createReadStream(scratch), { size: (await stat(scratch)).size, contentType: mimeOf(item.path) ?? undefined });
+
+    return await recordVideo(job, item, key, store, { sha256: hash.digest("hex"), bytes, facts });
+  } finally {
+    clearInterval(heartbeat);
+    await rm(scratch, { force: true });
+  }
+}
+
+async function recordVideo(
+  job: ImportJob,
+  item: ImportItem,
+  key: string,
+  store: MediaStore,
+  r: { sha256: string; bytes: number; facts: Awaited<ReturnType<typeof probeMedia>> },
+): Promise<FileOutcome> {
+  // A previous attempt (crashed after this point) already made the video: reuse it.
+  const earlier = await db.video.findUnique({ where: { importItemId: item.id } });
+  if (earlier) return { status: "imported", videoId: earlier.id };
+
+  const sourceKey = sourceKeyOf(job.indexId, job.connectorId, item.path, item.version);
+  const base = {
+    workspaceId: job.workspaceId,
+    indexId: job.indexId,
+    title: path.posix.basename(item.path).replace(/\.[^.]+$/, "") || item.path,
+    videoUri: store.uriFor(key),
+    storageKey: key,
+    mediaType: r.facts.media_type ?? mediaTypeOf(item.path) ?? "video",
+    status: "ready",
+    durationSeconds: r.facts.duration_seconds,
+    sizeBytes: BigInt(r.bytes),
+    contentType: mimeOf(item.path),
+    sourceConnectorId: job.connectorId,
+    sourcePath: item.path,
+    sourceVersion: item.version,
+    sourceEtag: item.etag,
+    importJobId: job.id,
+    importItemId: item.id,
+    checksumSha256: r.sha256,
+    metadata: r.facts as object,
+  };
+  const create = async (withKey: boolean) => {
+    const id = newId("vid");
+    await db.$transaction(async (tx) => {
+      await tx.video.create({ data: { id, ...base, sourceKey: withKey ? sourceKey : null } });
+      await recordEvent({ workspaceId: job.workspaceId, type: "media.created", indexId: job.indexId, data: {
+        video_id: id, index_id: job.indexId, import_job_id: job.id, source: { connector_id: job.connectorId, path: item.path, etag: item.etag },
+      } }, tx);
+    });
+    return id;
+  };
+  try {
+    return { status: "imported", videoId: await create(true) };
+  } catch (err) {
+    const target = String((err as { meta?: { target?: unknown } }).meta?.target ?? (err as Error).message);
+    if ((err as { code?: string }).code !== "P2002" && !/unique/i.test((err as Error).message)) throw err;
+    if (/import_item/.test(target)) {
+      const v = await db.video.findUniqueOrThrow({ where: { importItemId: item.id } });
+      return { status: "imported", videoId: v.id };
+    }
+    // The same file version is already in the index (another job won a race, or it was imported before).
+    if (job.importMode === "new_only") {
+      await store.provider.remove(key).catch(() => {});
+      return { status: "skipped", reason: "already_imported" };
+    }
+    return { status: "imported", videoId: await create(false) };
+  }
+}

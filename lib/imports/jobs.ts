@@ -1,0 +1,213 @@
+import { db } from "@/lib/db";
+import { newId } from "@/lib/ids";
+import { logger } from "@/lib/logger";
+import { defineJob } from "@/lib/jobs/registry";
+import { enqueue } from "@/lib/jobs/queue";
+import { buildMatcher } from "@/lib/connectors/browse";
+import { recordEvent } from "@/lib/events/record-event";
+import { mediaStore } from "@/lib/media/store";
+import { providerForConnector } from "@/lib/providers/factory";
+import { isStorageError } from "@/lib/providers/errors";
+import type { ImportJob } from "@/lib/generated/prisma/client";
+import { classifyFiles } from "./classify";
+import { importFile } from "./import-file";
+import { refreshProgress, refreshProgressThrottled } from "./progress";
+import { importSettings } from "./settings";
+
+const ACTIVE = ["pending", "scanning", "importing"];
+const PAGES_PER_SCAN_STEP = 20;
+const RUN_STEP_MS = 60_000;
+/** Keep each insert statement far below the embedded server's 64 KiB message limit. */
+const INSERT_BATCH_BYTES = 24 * 1024;
+
+// ---------------------------------------------------------------------------------------------------
+// Scan: list the location page by page (checkpointing the provider cursor), record one row per file.
+
+export const scanImportJob = defineJob<{ jobId: string }>(
+  "imports.scan",
+  async ({ jobId }) => {
+    const job = await db.importJob.findUnique({ where: { id: jobId } });
+    if (!job || !ACTIVE.includes(job.status) || job.listingDone) return;
+    if (job.status === "pending") {
+      const started = await db.importJob.updateMany({ where: { id: jobId, status: "pending" }, data: { status: "scanning", startedAt: new Date() } });
+      if (started.count === 1) {
+        await recordEvent({ workspaceId: job.workspaceId, type: "import_job.started", indexId: job.indexId, data: { job_id: job.id, index_id: job.indexId, connector_id: job.connectorId } });
+        await startRunners(job);
+      }
+    }
+    let provider;
+    try {
+      provider = await providerForConnector(job.workspaceId, job.connectorId);
+    } catch (err) {
+      await failJob(job, `connector unavailable: ${(err as Error).message}`);
+      return;
+    }
+    const matcher = buildMatcher(job.sourcePrefix, job.filePattern);
+    let cursor = job.listingCursor ?? undefined;
+    for (let pages = 0; pages < PAGES_PER_SCAN_STEP; pages++) {
+      const current = await db.importJob.findUnique({ where: { id: jobId }, select: { status: true } });
+      if (!current || !ACTIVE.includes(current.status)) return; // cancelled meanwhile
+      let page;
+      try {
+        page = await provider.list({ prefix: matcher.listPrefix, delimiter: job.recursive ? undefined : "/", cursor, pageSize: 1000 });
+      } catch (err) {
+        if (isStorageError(err) && err.retryable) throw err; // the queue retries the step with backoff
+        await failJob(job, `listing failed: ${(err as Error).message}`);
+        return;
+      }
+      const files = page.objects.filter((o) => !o.path.endsWith("/") && matcher.matches(o.path));
+      const classified = await classifyFiles(job, files);
+      await insertItems(jobId, classified);
+      await db.importJob.update({ where: { id: jobId }, data: { listingCursor: page.cursor ?? null, listingDone: !page.cursor } });
+      await refreshProgress(jobId);
+      await maybeProgressEvent(job);
+      if (!page.cursor) {
+        await db.importJob.updateMany({ where: { id: jobId, status: "scanning" }, data: { status: "importing" } });
+        await maybeFinish(jobId);
+        return;
+      }
+      cursor = page.cursor;
+    }
+    await enqueue(scanImportJob, { jobId }); // continue in a fresh step (bounded lease per step)
+  },
+  { retryLimit: 8, retryDelay: 5, expireInSeconds: 900 },
+);
+
+async function insertItems(jobId: string, rows: Awaited<ReturnType<typeof classifyFiles>>): Promise<void> {
+  let batch: typeof rows = [];
+  let size = 0;
+  const flush = async () => {
+    if (!batch.length) return;
+    await db.importItem.createMany({
+      data: batch.map(({ file, skip }) => ({
+        id: newId("item"), jobId, path: file.path, version: file.version, etag: file.etag, sizeBytes: BigInt(file.size),
+        status: skip ? "skipped" : "pending", reason: skip,
+      })),
+      skipDuplicates: true, // a re-listed page after a crash inserts nothing twice
+    });
+    batch = [];
+    size = 0;
+  };
+  for (const r of rows) {
+    batch.push(r);
+    size += Buffer.byteLength(r.file.path) * 2 + 200;
+    if (size >= INSERT_BATCH_BYTES) await flush();
+  }
+  await flush();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Run: each of `concurrency` runners claims pending files one at a time (SKIP LOCKED), copies them,
+// and continues in bounded steps. A claim not renewed within the lease is taken over by another runner.
+
+export const runImportJob = defineJob<{ jobId: string; slot: number }>(
+  "imports.run",
+  async ({ jobId, slot }) => {
+    const started = Date.now();
+    const job = await db.importJob.findUnique({ where: { id: jobId } });
+    if (!job || !ACTIVE.includes(job.status)) return;
+    const store = mediaStore();
+    let provider;
+    try {
+      provider = await providerForConnector(job.workspaceId, job.connectorId);
+    } catch (err) {
+      await failJob(job, `connector unavailable: ${(err as Error).message}`);
+      return;
+    }
+    while (Date.now() - started < RUN_STEP_MS) {
+      const status = await db.importJob.findUnique({ where: { id: jobId }, select: { status: true, listingDone: true } });
+      if (!status || !ACTIVE.includes(status.status)) return;
+      const item = await claimItem(jobId);
+      if (!item) {
+        if (status.listingDone) {
+          await maybeFinish(jobId);
+          return;
+        }
+        // Listing still running: look again shortly.
+        await enqueue(runImportJob, { jobId, slot }, { startAfter: 1 });
+        return;
+      }
+      await db.importJob.update({ where: { id: jobId }, data: { currentFile: item.path } });
+      const outcome = await importFile(job, item, provider, store, () =>
+        db.importItem.updateMany({ where: { id: item.id, status: "importing" }, data: { claimedAt: new Date() } }).then(() => undefined),
+      );
+      await db.importItem.update({
+        where: { id: item.id },
+        data: outcome.status === "imported"
+          ? { status: "imported", videoId: outcome.videoId, reason: null }
+          : outcome.status === "skipped"
+            ? { status: "skipped", reason: outcome.reason }
+            : { status: "failed", reason: outcome.error.slice(0, 1000) },
+      });
+      await refreshProgressThrottled(jobId);
+      await maybeProgressEvent(job);
+    }
+    await enqueue(runImportJob, { jobId, slot });
+  },
+  { retryLimit: 10, retryDelay: 5, expireInSeconds: Math.max(importSettings.leaseSeconds, 30) + RUN_STEP_MS / 1000 },
+);
+
+async function claimItem(jobId: string) {
+  const staleBefore = new Date(Date.now() - importSettings.leaseSeconds * 1000);
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    UPDATE import_items SET status = 'importing', claimed_at = now(), attempts = attempts + 1, updated_at = now()
+    WHERE id = (
+      SELECT id FROM import_items
+      WHERE job_id = ${jobId} AND (status = 'pending' OR (status = 'importing' AND claimed_at < ${staleBefore}))
+      ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id`;
+  if (!rows.length) return null;
+  return db.importItem.findUnique({ where: { id: rows[0].id } });
+}
+
+export async function startRunners(job: Pick<ImportJob, "id">): Promise<void> {
+  for (let slot = 0; slot < importSettings.concurrency; slot++) await enqueue(runImportJob, { jobId: job.id, slot });
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/** Ends the job once listing is done and no file is pending or in flight. Exactly one caller wins. */
+export async function maybeFinish(jobId: string): Promise<void> {
+  const open = await db.importItem.count({ where: { jobId, status: { in: ["pending", "importing"] } } });
+  const job = await db.importJob.findUnique({ where: { id: jobId } });
+  if (!job || open > 0 || !job.listingDone || !ACTIVE.includes(job.status)) return;
+  await refreshProgress(jobId);
+  const fresh = (await db.importJob.findUnique({ where: { id: jobId } }))!;
+  const allFailed = fresh.failedFiles > 0 && fresh.importedFiles === 0 && fresh.skippedFiles === 0;
+  const status = allFailed ? "failed" : "completed";
+  const won = await db.importJob.updateMany({
+    where: { id: jobId, status: { in: ACTIVE } },
+    data: { status, completedAt: new Date(), currentFile: null, errorMessage: allFailed ? "every file failed to import" : null },
+  });
+  if (won.count !== 1) return;
+  const type = allFailed ? "import_job.failed" : fresh.failedFiles > 0 ? "import_job.partial_completed" : "import_job.completed";
+  await recordEvent({ workspaceId: job.workspaceId, type, indexId: job.indexId, data: {
+    job_id: job.id, index_id: job.indexId, imported: fresh.importedFiles, failed: fresh.failedFiles, skipped: fresh.skippedFiles,
+  } });
+  logger.info("import job finished", { jobId, status, imported: fresh.importedFiles, failed: fresh.failedFiles, skipped: fresh.skippedFiles });
+}
+
+async function failJob(job: ImportJob, message: string): Promise<void> {
+  const won = await db.importJob.updateMany({ where: { id: job.id, status: { in: ACTIVE } }, data: { status: "failed", errorMessage: message.slice(0, 1000), completedAt: new Date(), currentFile: null } });
+  if (won.count === 1) {
+    await refreshProgress(job.id);
+    await recordEvent({ workspaceId: job.workspaceId, type: "import_job.failed", indexId: job.indexId, data: { job_id: job.id, index_id: job.indexId, error: message.slice(0, 500) } });
+  }
+}
+
+/** import_job.progress at most every 10 s per job. */
+async function maybeProgressEvent(job: ImportJob): Promise<void> {
+  const cutoff = new Date(Date.now() - 10_000);
+  const won = await db.importJob.updateMany({
+    where: { id: job.id, OR: [{ lastProgressAt: null }, { lastProgressAt: { lt: cutoff } }] },
+    data: { lastProgressAt: new Date() },
+  });
+  if (won.count !== 1) return;
+  const j = await db.importJob.findUnique({ where: { id: job.id } });
+  if (!j) return;
+  await recordEvent({ workspaceId: j.workspaceId, type: "import_job.progress", indexId: j.indexId, data: {
+    job_id: j.id, total_files: j.totalFiles, imported: j.importedFiles, failed: j.failedFiles, skipped: j.skippedFiles,
+    bytes_transferred: Number(j.bytesTransferred),
+  } });
+}

@@ -1,0 +1,186 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api } from "../helpers/api";
+import { newWorkspace } from "../helpers/fixtures";
+import { useStorageEmulators, type StorageEmulators } from "../helpers/emulators";
+import { fixture, waitForJob } from "../helpers/imports";
+import { seedS3, uniqueName } from "../helpers/storage-seed";
+import { db } from "@/lib/db";
+import "@/lib/jobs/all";
+import { startWorker, type RunningWorker } from "@/lib/jobs/worker";
+
+let emu: StorageEmulators;
+let worker: RunningWorker;
+let w: Awaited<ReturnType<typeof newWorkspace>>;
+let connectorId: string;
+let bucket: string;
+
+const FILES: Record<string, Buffer | string> = {
+  "footage/clip.mp4": fixture("clip.mp4"),
+  "footage/day2/clip.mov": fixture("clip.mov"),
+  "footage/audio/tone.mp3": fixture("tone.mp3"),
+  "footage/stills/still.png": fixture("still.png"),
+  "footage/readme.txt": "not media",
+  "footage/empty.mp4": "",
+  "footage/broken.mp4": "this is not an mp4 file at all",
+};
+
+beforeAll(async () => {
+  emu = await useStorageEmulators(["s3"]);
+  worker = await startWorker({ concurrency: 4, pollingIntervalSeconds: 0.5 });
+  w = await newWorkspace();
+  bucket = uniqueName("imp").toLowerCase();
+  await seedS3(emu.env.s3!, bucket, FILES);
+  const s3 = emu.env.s3!;
+  const c = await api("POST", "connectors/s3", { apiKey: w.apiKey, json: {
+    name: "src", bucket, region: s3.region, aws_access_key_id: s3.accessKeyId, aws_secret_access_key: s3.secretAccessKey, endpoint: s3.endpoint,
+  } });
+  connectorId = c.body.connector_id;
+}, 120_000);
+afterAll(async () => {
+  await worker?.stop();
+  await emu?.stop();
+});
+
+async function newIndex(name = "idx") {
+  return (await api("POST", "indexes", { apiKey: w.apiKey, json: { name } })).body.index_id as string;
+}
+
+describe("import jobs", () => {
+  it("imports every matching file once, probes it, skips what it must, and lists failures", async () => {
+    const indexId = await newIndex();
+    const created = await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: indexId, source_prefix: "footage/" } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      job_id: expect.stringMatching(/^job_/), connector_id: connectorId, target_index_id: indexId, source_prefix: "footage/", file_pattern: "*",
+      recursive: true, import_mode: "all", automation_id: null, prompt_run_id: null,
+    });
+    expect(["pending", "scanning", "importing"]).toContain(created.body.status);
+
+    const job = await waitForJob(w.apiKey, created.body.job_id);
+    expect(job.status).toBe("completed");
+    expect(job.progress).toMatchObject({ total_files: 7, imported: 4, failed: 1, skipped: 2, current_file: null });
+    expect(job.progress.bytes_transferred).toBe(["clip.mp4", "clip.mov", "tone.mp3", "still.png"].reduce((n, f) => n + fixture(f).length, 0));
+    expect(job.failed_files).toEqual([{ path: "footage/broken.mp4", error: expect.stringContaining("unreadable media") }]);
+    expect(job.skipped_files.sort((a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path))).toEqual([
+      { path: "footage/empty.mp4", reason: "empty_file" },
+      { path: "footage/readme.txt", reason: "unsupported_media_type" },
+    ]);
+    expect(job.video_ids).toHaveLength(4);
+    expect(job.started_at).not.toBeNull();
+    expect(job.completed_at).not.toBeNull();
+
+    const videos = await Promise.all(job.video_ids.map((id: string) => api("GET", `videos/${id}`, { apiKey: w.apiKey })));
+    const byPath = Object.fromEntries(videos.map((v) => [v.body.source.path, v.body]));
+    const mp4 = byPath["footage/clip.mp4"];
+    expect(mp4).toMatchObject({
+      index_id: indexId, title: "clip", media_type: "video", status: "ready", size_bytes: fixture("clip.mp4").length, content_type: "video/mp4",
+      source: { connector_id: connectorId, path: "footage/clip.mp4", import_job_id: job.job_id },
+      checksum_sha256: createHash("sha256").update(fixture("clip.mp4")).digest("hex"),
+    });
+    expect(mp4.duration_seconds).toBeGreaterThan(0.5);
+    expect(mp4.metadata.video).toMatchObject({ width: 64, height: 48 });
+    expect(byPath["footage/audio/tone.mp3"].media_type).toBe("audio");
+    expect(byPath["footage/stills/still.png"].media_type).toBe("image");
+    // the bytes are in the media store, identical
+    expect(mp4.video_uri).toMatch(/^file:\/\//);
+    expect(readFileSync(fileURLToPath(mp4.video_uri)).equals(fixture("clip.mp4"))).toBe(true);
+
+    const page = await api("GET", `indexes/${indexId}/videos?limit=2`, { apiKey: w.apiKey });
+    expect(page.body.data).toHaveLength(2);
+    expect(page.body.pagination).toMatchObject({ limit: 2, has_more: true, next_cursor: expect.any(String) });
+
+    const events = await db.event.findMany({ where: { workspaceId: w.workspaceId, indexId }, orderBy: { id: "asc" } });
+    const types = events.map((e) => e.type);
+    expect(types.filter((t) => t === "media.created")).toHaveLength(4);
+    expect(types).toContain("import_job.started");
+    expect(types).toContain("import_job.partial_completed");
+  });
+
+  it("new_only skips files already in the index and imports a changed file", async () => {
+    const indexId = await newIndex();
+    const first = await waitForJob(w.apiKey, (await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: indexId, source_prefix: "footage/", file_pattern: "*.mp3" } })).body.job_id);
+    expect(first.progress.imported).toBe(1);
+    const again = await waitForJob(w.apiKey, (await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: indexId, source_prefix: "footage/", file_pattern: "*.mp3", import_mode_override: "new_only" } })).body.job_id);
+    expect(again).toMatchObject({ status: "completed", import_mode: "new_only", skipped_files: [{ path: "footage/audio/tone.mp3", reason: "already_imported" }] });
+    expect(again.progress.imported).toBe(0);
+    // a new version of the same path is new
+    await seedS3(emu.env.s3!, bucket, { "footage/audio/tone.mp3": fixture("tone.wav") });
+    const changed = await waitForJob(w.apiKey, (await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: indexId, source_prefix: "footage/", file_pattern: "*.mp3", import_mode_override: "new_only" } })).body.job_id);
+    expect(changed.progress.imported).toBe(1);
+    expect(await db.video.count({ where: { indexId } })).toBe(2);
+    await seedS3(emu.env.s3!, bucket, { "footage/audio/tone.mp3": fixture("tone.mp3") });
+  });
+
+  it("two new_only jobs racing over the same files import each file once", async () => {
+    const indexId = await newIndex();
+    const body = { connector_id: connectorId, index_id: indexId, source_prefix: "footage/", file_pattern: "*.{mp4,mov,png}", import_mode_override: "new_only" };
+    const [a, b] = await Promise.all([api("POST", "import-jobs", { apiKey: w.apiKey, json: body }), api("POST", "import-jobs", { apiKey: w.apiKey, json: body })]);
+    const [ja, jb] = await Promise.all([waitForJob(w.apiKey, a.body.job_id), waitForJob(w.apiKey, b.body.job_id)]);
+    expect(ja.progress.imported + jb.progress.imported).toBe(3);
+    const videos = await db.video.findMany({ where: { indexId }, select: { sourcePath: true } });
+    expect(videos.map((v) => v.sourcePath).sort()).toEqual(["footage/clip.mp4", "footage/day2/clip.mov", "footage/stills/still.png"]);
+  });
+
+  it("retries only the failed files; cancelling a finished job is a 409", async () => {
+    const indexId = await newIndex();
+    const job = await waitForJob(w.apiKey, (await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: indexId, source_prefix: "footage/", file_pattern: "*.mp4" } })).body.job_id);
+    expect(job.progress).toMatchObject({ imported: 1, failed: 1, skipped: 1 });
+    const cancel = await api("POST", `import-jobs/${job.job_id}/cancel`, { apiKey: w.apiKey });
+    expect(cancel.status).toBe(409);
+    expect(cancel.body.error.code).toBe("invalid_state_transition");
+    // fix the broken file at the source, then retry: only it runs again
+    await seedS3(emu.env.s3!, bucket, { "footage/broken.mp4": fixture("clip.mp4") });
+    const items = await db.importItem.findMany({ where: { jobId: job.job_id, status: "failed" } });
+    await db.importItem.updateMany({ where: { id: { in: items.map((i) => i.id) } }, data: { sizeBytes: BigInt(fixture("clip.mp4").length) } });
+    const retried = await api("POST", `import-jobs/${job.job_id}/retry`, { apiKey: w.apiKey });
+    expect(retried.status).toBe(200);
+    const done = await waitForJob(w.apiKey, job.job_id);
+    expect(done.progress).toMatchObject({ imported: 2, failed: 0, skipped: 1 });
+    expect(done.failed_files).toEqual([]);
+    expect(await db.video.count({ where: { indexId } })).toBe(2);
+    await seedS3(emu.env.s3!, bucket, { "footage/broken.mp4": "this is not an mp4 file at all" });
+  });
+
+  it("pages through items with a status filter", async () => {
+    const indexId = await newIndex();
+    const job = await waitForJob(w.apiKey, (await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: indexId, source_prefix: "footage/" } })).body.job_id);
+    const p1 = await api("GET", `import-jobs/${job.job_id}/items?limit=4`, { apiKey: w.apiKey });
+    const p2 = await api("GET", `import-jobs/${job.job_id}/items?limit=4&cursor=${p1.body.pagination.next_cursor}`, { apiKey: w.apiKey });
+    expect(p1.body.data).toHaveLength(4);
+    expect(p2.body.data).toHaveLength(3);
+    expect(p2.body.pagination.has_more).toBe(false);
+    const skipped = await api("GET", `import-jobs/${job.job_id}/items?status=skipped`, { apiKey: w.apiKey });
+    expect(skipped.body.data.map((i: { reason: string }) => i.reason).sort()).toEqual(["empty_file", "unsupported_media_type"]);
+  });
+
+  it("refuses connectors without import scope (422) or disabled (409), and lists/filter jobs", async () => {
+    const indexId = await newIndex();
+    const s3 = emu.env.s3!;
+    const exportOnly = (await api("POST", "connectors/s3", { apiKey: w.apiKey, json: { name: "x", bucket, aws_access_key_id: s3.accessKeyId, aws_secret_access_key: s3.secretAccessKey, endpoint: s3.endpoint, scopes: ["export"] } })).body;
+    const res = await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: exportOnly.connector_id, index_id: indexId } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("connector_scope_missing");
+    await api("PATCH", `connectors/${exportOnly.connector_id}`, { apiKey: w.apiKey, json: { scopes: ["import"], status: "disabled" } });
+    expect((await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: exportOnly.connector_id, index_id: indexId } })).status).toBe(409);
+    expect((await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: "idx_00000000000000000000000000" } })).status).toBe(404);
+    const list = await api("GET", "import-jobs?status=completed&limit=2", { apiKey: w.apiKey });
+    expect(Array.isArray(list.body)).toBe(true);
+    expect(list.body.every((j: { status: string }) => j.status === "completed")).toBe(true);
+  });
+
+  it("deletes a video (and its stored bytes) with admin scope; batch status reports found and missing", async () => {
+    const indexId = await newIndex();
+    const job = await waitForJob(w.apiKey, (await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: indexId, source_prefix: "footage/stills/" } })).body.job_id);
+    const [vid] = job.video_ids;
+    const status = await api("POST", "videos/batch/status", { apiKey: w.apiKey, json: { video_ids: [vid, "vid_00000000000000000000000000"] } });
+    expect(status.body).toEqual([{ video_id: vid, status: "ready", found: true }, { video_id: "vid_00000000000000000000000000", status: null, found: false }]);
+    const v = await api("GET", `videos/${vid}`, { apiKey: w.apiKey });
+    const del = await api("DELETE", `videos/${vid}`, { apiKey: w.apiKey });
+    expect(del.status).toBe(200);
+    expect((await api("GET", `videos/${vid}`, { apiKey: w.apiKey })).status).toBe(404);
+    expect(() => readFileSync(fileURLToPath(v.body.video_uri))).toThrow();
+  });
+});
