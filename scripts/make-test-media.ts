@@ -1,12 +1,13 @@
 // `npx tsx scripts/make-test-media.ts`: regenerates the small, real media files in tests/fixtures/media/
-// (committed; used by tests/unit/probe.test.ts) with the ffmpeg of the @ffmpeg-installer/ffmpeg dev
-// dependency. Every input is a lavfi test source (testsrc pattern, sine tone), encoded single-threaded
+// (committed; used by tests/unit/probe.test.ts) with an ffmpeg binary: FFMPEG_PATH, else `ffmpeg` on PATH
+// (Debian: apt-get install ffmpeg). The fixtures were made with the static build of @ffmpeg-installer/ffmpeg
+// 1.1.0 (`npx -y @ffmpeg-installer/ffmpeg` not needed: point FFMPEG_PATH at any ffmpeg ≥ 4); it is not a
+// dependency because its published package carries a stray credentials file. Every input is a lavfi test source (testsrc pattern, sine tone), encoded single-threaded
 // with bitexact flags and no metadata, so a re-run with the same ffmpeg build reproduces the same bytes.
 // Prints each file's size and sha256.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { accessSync, chmodSync, constants, mkdirSync, readFileSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
+import { accessSync, constants, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -15,17 +16,13 @@ const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = path.join(ROOT, "tests", "fixtures", "media");
 
-/** The installer package was possibly installed with --ignore-scripts (its postinstall is `chmod u+x`). */
 function ffmpegPath(): string {
-  const require = createRequire(import.meta.url);
-  const bin = (require("@ffmpeg-installer/ffmpeg") as { path: string }).path;
-  try {
-    accessSync(bin, constants.X_OK);
-  } catch {
+  const bin = process.env.FFMPEG_PATH || "ffmpeg";
+  if (bin.includes("/")) {
     try {
-      chmodSync(bin, statSync(bin).mode | 0o100);
-    } catch (e) {
-      throw new Error(`ffmpeg at ${bin} is not executable and chmod u+x failed (${(e as NodeJS.ErrnoException).code ?? e})`);
+      accessSync(bin, constants.X_OK);
+    } catch {
+      throw new Error(`FFMPEG_PATH=${bin} is not an executable file`);
     }
   }
   return bin;
