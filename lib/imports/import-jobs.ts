@@ -3,7 +3,7 @@ import { db } from "@/lib/db";
 import { newId } from "@/lib/ids";
 import { ApiError } from "@/lib/api/errors";
 import { pageByIdDesc } from "@/lib/api/pagination";
-import { enqueue } from "@/lib/jobs/queue";
+import { enqueue, getBoss } from "@/lib/jobs/queue";
 import { assertConnectorScope, assertConnectorUsable, getConnector } from "@/lib/connectors/connectors";
 import { registerConnectorUsageCheck } from "@/lib/connectors/usage";
 import { getIndex } from "@/lib/indexes/indexes";
@@ -29,6 +29,7 @@ export async function createImportJob(
   await getIndex(workspaceId, input.index_id);
   if (input.source_prefix.startsWith("/")) throw ApiError.validation([{ field: "source_prefix", message: "must not start with '/'" }]);
   const id = newId("job");
+  await getBoss(); // installs the queue schema once per process, outside the transaction below
   // The row and its first queue job commit together: no job without work, no work without a job.
   await db.$transaction(async (tx) => {
     await tx.importJob.create({
@@ -87,6 +88,7 @@ export async function retryImportJob(workspaceId: string, jobId: string) {
   assertConnectorUsable(connector);
   const failed = await db.importItem.count({ where: { jobId, status: "failed" } });
   if (failed === 0 && job.listingDone) throw new ApiError("invalid_state_transition", `Import job ${jobId} has no failed files to retry.`);
+  await getBoss();
   await db.$transaction(async (tx) => {
     await tx.importItem.updateMany({ where: { jobId, status: "failed" }, data: { status: "pending", reason: null, attempts: 0 } });
     await tx.importJob.update({

@@ -16,7 +16,6 @@ import { importSettings } from "./settings";
 
 const ACTIVE = ["pending", "scanning", "importing"];
 const PAGES_PER_SCAN_STEP = 20;
-const RUN_STEP_MS = 60_000;
 /** Keep each insert statement far below the embedded server's 64 KiB message limit. */
 const INSERT_BATCH_BYTES = 24 * 1024;
 
@@ -70,7 +69,7 @@ export const scanImportJob = defineJob<{ jobId: string }>(
     }
     await enqueue(scanImportJob, { jobId }); // continue in a fresh step (bounded lease per step)
   },
-  { retryLimit: 8, retryDelay: 5, expireInSeconds: 900 },
+  { retryLimit: 8, retryDelay: 5, expireInSeconds: 120 + importSettings.leaseSeconds },
 );
 
 async function insertItems(jobId: string, rows: Awaited<ReturnType<typeof classifyFiles>>): Promise<void> {
@@ -114,7 +113,7 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
       await failJob(job, `connector unavailable: ${(err as Error).message}`);
       return;
     }
-    while (Date.now() - started < RUN_STEP_MS) {
+    while (Date.now() - started < importSettings.stepSeconds * 1000) {
       const status = await db.importJob.findUnique({ where: { id: jobId }, select: { status: true, listingDone: true } });
       if (!status || !ACTIVE.includes(status.status)) return;
       const item = await claimItem(jobId);
@@ -144,7 +143,9 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
     }
     await enqueue(runImportJob, { jobId, slot });
   },
-  { retryLimit: 10, retryDelay: 5, expireInSeconds: Math.max(importSettings.leaseSeconds, 30) + RUN_STEP_MS / 1000 },
+  // The queue lease covers one step plus the longest a single file may run without renewing its claim;
+  // a runner killed mid-step is retried after it (its in-flight file is taken over after leaseSeconds).
+  { retryLimit: 10, retryDelay: 1, expireInSeconds: importSettings.leaseSeconds + importSettings.stepSeconds + 10 },
 );
 
 async function claimItem(jobId: string) {

@@ -7,7 +7,7 @@
 // 4.1.12 and pool "forks": a test saw the URL assigned here, equal to inject("databaseUrl")). The values
 // are also `provide`d, for tests that prefer inject().
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
@@ -45,6 +45,8 @@ declare module "vitest" {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const teardown: Array<() => Promise<void>> = [];
   process.env.NEXT_TELEMETRY_DISABLED = "1";
+  // Media store and other data of this run in a temp dir, never in the work tree.
+  process.env.GANTRY_DATA_DIR ??= mkdtempSync(path.join(os.tmpdir(), "gantry-test-data-"));
   // Secrets for this run only, so tests never write .data/secrets.json in the work tree.
   process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
   process.env.GANTRY_KEK ??= `v1:${randomBytes(32).toString("base64")}`;
