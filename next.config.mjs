@@ -4,7 +4,7 @@ const nextConfig = {
   serverExternalPackages: [
     "pg", "pg-boss", "@electric-sql/pglite", "@electric-sql/pglite-socket", "@prisma/client",
     "@prisma/adapter-pg", "@prisma/schema-engine-wasm", "@aws-sdk/client-s3", "@aws-sdk/lib-storage",
-    "@google-cloud/storage", "@azure/storage-blob", "@azure/identity",
+    "@google-cloud/storage", "@azure/storage-blob", "@azure/identity", "@ffprobe-installer/ffprobe",
   ],
   poweredByHeader: false,
   typedRoutes: false,

@@ -15,6 +15,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
         <nav>
           <Link href="/indexes">Indexes</Link>
           <Link href="/connectors">Connectors</Link>
+          <Link href="/imports">Imports</Link>
           <Link href="/settings/api-keys">API keys</Link>
         </nav>
         <div className="who">

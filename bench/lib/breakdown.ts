@@ -109,6 +109,16 @@ export async function breakdown(b: BreakdownInput): Promise<string> {
   const creds = JSON.parse(unseal(row.sealedCredentials, connectorAad(row.id), keyring()).toString("utf8"));
 
   const tSelect1 = await timeIt(N, () => db.$queryRawUnsafe("SELECT 1"));
+  // The same lookup as authenticateApiKey through the plain pg driver: database round trip without Prisma.
+  const { hashApiKey } = await import("@/lib/security/api-key");
+  const pg = (await import("pg")).default;
+  const pgClient = new pg.Client({ connectionString: server.databaseUrl() });
+  pgClient.on("error", () => {});
+  await pgClient.connect();
+  const keyHash = hashApiKey(server.apiKey);
+  const tPgAuth = await timeIt(N, () => pgClient.query("SELECT * FROM api_keys WHERE key_hash = $1", [keyHash]));
+  const tPgConn = await timeIt(N, () => pgClient.query("SELECT * FROM connectors WHERE id = $1 AND workspace_id = $2", [connectorId, ws]));
+  await pgClient.end().catch(() => {});
   const tAuth = await timeIt(N, () => authenticateApiKey(server.apiKey));
   const tRate = await timeIt(N, () => consumeRateLimit(principal.credentialId, "default"));
   const tGetConn = await timeIt(N, () => getConnector(ws, connectorId));
@@ -178,16 +188,18 @@ export async function breakdown(b: BreakdownInput): Promise<string> {
   const serialization = tMap.med + tStringify.med + tParse.med;
   const framework = Math.max(0, validate.med - tAuth.med - tRate.med);
   const rows: string[][] = [
-    ["SELECT 1 (one DB round trip, for scale)", ms(tSelect1.med, 2), "-", "-"],
-    ["authenticateApiKey (SELECT api_keys)", ms(tAuth.med, 2), "1", ms(tAuth.med, 2)],
-    ["consumeRateLimit (INSERT … ON CONFLICT)", ms(tRate.med, 2), "2 (default + costly)", ms(2 * tRate.med, 2)],
-    ["getConnector (SELECT connectors)", ms(tGetConn.med, 2), "1", ms(tGetConn.med, 2)],
-    ["factory: SELECT connectors again", ms(tFind.med, 2), "1", ms(tFind.med, 2)],
+    ["Prisma $queryRaw SELECT 1 (one round trip, for scale)", ms(tSelect1.med, 2), "-", "-"],
+    ["same api_keys SELECT through plain pg (no Prisma)", ms(tPgAuth.med, 2), "-", "-"],
+    ["same connectors SELECT through plain pg (no Prisma)", ms(tPgConn.med, 2), "-", "-"],
+    ["authenticateApiKey (Prisma findUnique api_keys)", ms(tAuth.med, 2), "1", ms(tAuth.med, 2)],
+    ["consumeRateLimit (Prisma $queryRaw INSERT … ON CONFLICT)", ms(tRate.med, 2), "2 (default + costly)", ms(2 * tRate.med, 2)],
+    ["getConnector (Prisma findFirst connectors)", ms(tGetConn.med, 2), "1", ms(tGetConn.med, 2)],
+    ["factory: Prisma findFirst connectors again", ms(tFind.med, 2), "1", ms(tFind.med, 2)],
     ["factory: guardEndpoint", ms(tGuard.med, 3), "1", ms(tGuard.med, 3)],
     ["factory: unseal credentials (AES-GCM ×2)", ms(tUnseal.med, 3), "1", ms(tUnseal.med, 3)],
     ["factory: construct SDK client", ms(tConstruct.med, 2), "1", ms(tConstruct.med, 2)],
     ["providerForConnector total", ms(tFactory.med, 2), "(1)", "(sum of the factory rows)"],
-    ["recordAudit (INSERT audit_logs)", ms(tAudit.med, 2), "1", ms(tAudit.med, 2)],
+    ["recordAudit (Prisma create audit_logs)", ms(tAudit.med, 2), "1", ms(tAudit.med, 2)],
     ["list an empty prefix, fresh client (new TCP, SDK first-call init)", ms(tColdEmpty.med, 2), "-", "-"],
     ["list an empty prefix, reused client (keep-alive)", ms(tWarmEmpty.med, 2), "-", "-"],
     ["  → fresh − reused (cost of a new client per request)", ms(tColdEmpty.med - tWarmEmpty.med, 2), "1", ms(Math.max(0, tColdEmpty.med - tWarmEmpty.med), 2)],

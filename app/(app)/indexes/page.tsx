@@ -23,7 +23,7 @@ export default async function IndexesPage() {
             <tbody>
               {indexes.map((i) => (
                 <tr key={i.index_id} data-testid="index-row">
-                  <td><RenameIndex indexId={i.index_id} name={i.name} /></td>
+                  <td><RenameIndex indexId={i.index_id} name={i.name} /> <a href={`/indexes/${i.index_id}`} style={{ fontSize: 13 }}>open</a></td>
                   <td className="muted">{i.description ?? "—"}</td>
                   <td className="mono">{i.index_id}</td>
                   <td>{i.created_at.slice(0, 10)}</td>
