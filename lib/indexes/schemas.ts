@@ -19,4 +19,5 @@ export const IndexObject = z.object({
   description: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
+  video_count: z.number(),
 });

@@ -183,4 +183,15 @@ describe("import jobs", () => {
     expect((await api("GET", `videos/${vid}`, { apiKey: w.apiKey })).status).toBe(404);
     expect(() => readFileSync(fileURLToPath(v.body.video_uri))).toThrow();
   });
+
+  it("counts videos on the index (+) and deleting the index removes its stored media", async () => {
+    const indexId = await newIndex();
+    const job = await waitForJob(w.apiKey, (await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: indexId, source_prefix: "footage/", file_pattern: "*.{mp3,png}" } })).body.job_id);
+    expect(job.progress.imported).toBe(2);
+    expect((await api("GET", `indexes/${indexId}`, { apiKey: w.apiKey })).body.video_count).toBe(2);
+    const v = await api("GET", `videos/${job.video_ids[0]}`, { apiKey: w.apiKey });
+    expect((await api("DELETE", `indexes/${indexId}`, { apiKey: w.apiKey })).status).toBe(200);
+    expect(await db.video.count({ where: { indexId } })).toBe(0);
+    expect(() => readFileSync(fileURLToPath(v.body.video_uri))).toThrow();
+  });
 });
