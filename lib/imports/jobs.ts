@@ -34,13 +34,8 @@ export const scanImportJob = defineJob<{ jobId: string }>(
         await startRunners(job);
       }
     }
-    let provider;
-    try {
-      provider = await providerForConnector(job.workspaceId, job.connectorId);
-    } catch (err) {
-      await failJob(job, `connector unavailable: ${(err as Error).message}`);
-      return;
-    }
+    const provider = await openSource(job);
+    if (!provider) return;
     const matcher = buildMatcher(job.sourcePrefix, job.filePattern);
     let cursor = job.listingCursor ?? undefined;
     for (let pages = 0; pages < PAGES_PER_SCAN_STEP; pages++) {
@@ -106,13 +101,8 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
     const job = await db.importJob.findUnique({ where: { id: jobId } });
     if (!job || !ACTIVE.includes(job.status)) return;
     const store = mediaStore();
-    let provider;
-    try {
-      provider = await providerForConnector(job.workspaceId, job.connectorId);
-    } catch (err) {
-      await failJob(job, `connector unavailable: ${(err as Error).message}`);
-      return;
-    }
+    const provider = await openSource(job);
+    if (!provider) return;
     while (Date.now() - started < importSettings.stepSeconds * 1000) {
       const status = await db.importJob.findUnique({ where: { id: jobId }, select: { status: true, listingDone: true } });
       if (!status || !ACTIVE.includes(status.status)) return;
@@ -187,6 +177,16 @@ export async function maybeFinish(jobId: string): Promise<void> {
     job_id: job.id, index_id: job.indexId, imported: fresh.importedFiles, failed: fresh.failedFiles, skipped: fresh.skippedFiles,
   } });
   logger.info("import job finished", { jobId, status, imported: fresh.importedFiles, failed: fresh.failedFiles, skipped: fresh.skippedFiles });
+}
+
+/** The job's connector as a storage provider, or null after failing the job when it cannot be used. */
+async function openSource(job: ImportJob) {
+  try {
+    return await providerForConnector(job.workspaceId, job.connectorId);
+  } catch (err) {
+    await failJob(job, `connector unavailable: ${(err as Error).message}`);
+    return null;
+  }
 }
 
 async function failJob(job: ImportJob, message: string): Promise<void> {
