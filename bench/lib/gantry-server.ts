@@ -185,3 +185,58 @@ export async function startGantry(opts: StartOptions = {}): Promise<GantryServer
     throw err;
   }
 }
+
+export interface ChildEmulator {
+  endpoint: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** The GCS emulator in a child process (bench/lib/gcs-emulator-process.ts). */
+export async function startGcsEmulatorProcess(): Promise<ChildEmulator> {
+  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["bench/lib/gcs-emulator-process.ts"], {
+    cwd: ROOT,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const kill = () => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      /* gone */
+    }
+  };
+  process.once("exit", kill);
+  const info = await new Promise<{ endpoint: string; pid: number }>((resolve, reject) => {
+    let buf = "";
+    const timer = setTimeout(() => reject(new Error("the GCS emulator process did not start within 60 s")), 60_000);
+    child.stdout!.on("data", (d) => {
+      buf += d;
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) {
+        clearTimeout(timer);
+        try {
+          resolve(JSON.parse(buf.slice(0, nl)));
+        } catch (err) {
+          reject(err);
+        }
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the GCS emulator process exited (${code})`));
+    });
+  });
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint: info.endpoint,
+    pid: info.pid,
+    stop: () =>
+      (stopped ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((r) => child.once("exit", () => r()));
+        child.kill("SIGTERM");
+        if (!(await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]))) kill();
+        process.off("exit", kill);
+      })()),
+  };
+}

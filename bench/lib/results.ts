@@ -18,8 +18,8 @@ Issue: "seed 10,000 objects on each emulator, then time browsing all of them thr
 Method (\`bench/browse.ts\`):
 
 1. Storage emulators as in the test suite (\`scripts/emulators\`): S3 on Ceph radosgw (fauxqs when radosgw
-   is not installed), Azure on Azurite (account key, HTTP), GCS on the project's JSON-API emulator (runs
-   inside the bench process). Reused when \`GANTRY_TEST_*\` variables point at running ones.
+   is not installed), Azure on Azurite (account key, HTTP), GCS on the project's JSON-API emulator (in a
+   process of its own). Reused when \`GANTRY_TEST_*\` variables point at running ones.
 2. Seeds N small objects (default 10,000; \`bench/<run id>/dir-NN/file-NNNNNN.mp4\`, a few bytes each) in a
    fresh bucket/container per provider, with bounded concurrency. Seeding time is printed, not counted.
 3. Starts the real production server (\`tsx scripts/start.ts start\`: launcher + embedded PGlite database +
@@ -40,7 +40,7 @@ Method (\`bench/browse.ts\`):
    hosts the embedded PGlite database, \`next start\`, next-server; not summed), "next-server peak RSS" the
    Next.js server process alone (where browse runs). VmHWM is reset (\`/proc/PID/clear_refs\` = 5) before
    each provider, so each figure is the peak during that provider's rounds. The bench's own peak RSS
-   (\`maxRSS\`) includes seeding and the in-process GCS emulator.
+   (\`maxRSS\`) is the client side (SDK loop, fetch) plus seeding.
 6. \`--breakdown\` adds HTTP probes (a no-op authenticated request; one \`limit: 10000\` browse request vs ten
    \`limit: 1000\` ones) and in-process timings of each step a browse request performs (same lib/ code, same
    database server), to show where the API time goes.

@@ -22,8 +22,9 @@ export async function consumeRateLimit(subject: string, rateClass: RateClass, no
     RETURNING count`;
   const count = Number(rows[0]?.count ?? 1);
   if (Math.random() < 0.01) {
-    // Occasional sweep of expired windows; no scheduler needed.
+    // Occasional sweep of expired windows and idempotency records (24 h); no scheduler needed.
     await db.$executeRaw`DELETE FROM rate_limit_buckets WHERE reset_at < ${new Date(now.getTime() - WINDOW_MS)}`;
+    await db.$executeRaw`DELETE FROM idempotency_records WHERE expires_at <= ${now}`;
   }
   return { limit, remaining: Math.max(0, limit - count), resetAt, allowed: count <= limit };
 }

@@ -49,7 +49,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.GANTRY_DATA_DIR ??= mkdtempSync(path.join(os.tmpdir(), "gantry-test-data-"));
   // Secrets for this run only, so tests never write .data/secrets.json in the work tree.
   process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
-  process.env.GANTRY_KEK ??= `v1:${randomBytes(32).toString("base64")}`;
+  // Two versions: everything seals with v2; the rotation test seals under v1 alone and rotates to v2,
+  // a version every test process knows (rotating to a version only it knew would break the others).
+  process.env.GANTRY_KEK ??= `v1:${randomBytes(32).toString("base64")},v2:${randomBytes(32).toString("base64")}`;
 
   // (a) The database. With DATABASE_URL set the suite runs against that server (CI's PostgreSQL job);
   // without it, a private in-memory PGlite for this run, so nothing under .data/ is touched.
