@@ -8,7 +8,7 @@ const tmp = () => mkdtempSync(path.join(os.tmpdir(), "gantry-env-"));
 
 describe("environment parsing", () => {
   it("names the variable at fault and never echoes a secret value", () => {
-    const bad = { GANTRY_MAX_BODY_BYTES: "lots", AUTH_SECRET: "short-secret-value", GANTRY_DATA_DIR: tmp() } as NodeJS.ProcessEnv;
+    const bad = { GANTRY_MAX_BODY_BYTES: "lots", AUTH_SECRET: "short-secret-value", GANTRY_DATA_DIR: tmp() } as unknown as NodeJS.ProcessEnv;
     let message = "";
     try {
       parseEnv(bad);
@@ -22,14 +22,14 @@ describe("environment parsing", () => {
   });
 
   it("requires AUTH_SECRET and GANTRY_KEK in production with PostgreSQL", () => {
-    expect(() => parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://db/gantry", GANTRY_DATA_DIR: tmp() } as NodeJS.ProcessEnv))
+    expect(() => parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://db/gantry", GANTRY_DATA_DIR: tmp() } as unknown as NodeJS.ProcessEnv))
       .toThrow(/AUTH_SECRET, GANTRY_KEK must be set in production/);
   });
 
   it("generates secrets once into the data directory in embedded mode (mode 0600)", () => {
     const dir = tmp();
-    const a = parseEnv({ GANTRY_DATA_DIR: dir } as NodeJS.ProcessEnv);
-    const b = parseEnv({ GANTRY_DATA_DIR: dir } as NodeJS.ProcessEnv);
+    const a = parseEnv({ GANTRY_DATA_DIR: dir } as unknown as NodeJS.ProcessEnv);
+    const b = parseEnv({ GANTRY_DATA_DIR: dir } as unknown as NodeJS.ProcessEnv);
     expect(a.AUTH_SECRET.length).toBeGreaterThanOrEqual(32);
     expect(a.GANTRY_KEK).toMatch(/^v1:[A-Za-z0-9+/]{43}=$/);
     expect(b.AUTH_SECRET).toBe(a.AUTH_SECRET);
@@ -40,7 +40,7 @@ describe("environment parsing", () => {
   });
 
   it("applies defaults and coerces numbers", () => {
-    const e = parseEnv({ GANTRY_DATA_DIR: tmp(), GANTRY_RATE_LIMIT_PER_MINUTE: "42" } as NodeJS.ProcessEnv);
+    const e = parseEnv({ GANTRY_DATA_DIR: tmp(), GANTRY_RATE_LIMIT_PER_MINUTE: "42" } as unknown as NodeJS.ProcessEnv);
     expect(e.GANTRY_RATE_LIMIT_PER_MINUTE).toBe(42);
     expect(e.GANTRY_MAX_BODY_BYTES).toBe(1_048_576);
     expect(e.GANTRY_WORKER).toBe("inline");
