@@ -3,10 +3,11 @@ import picomatch from "picomatch";
 import type { z } from "zod";
 import { ApiError } from "@/lib/api/errors";
 import { iso } from "@/lib/api/serialize";
-import { providerForConnector } from "@/lib/providers/factory";
+import { providerForConnectorRow } from "@/lib/providers/factory";
+import { db } from "@/lib/db";
 import { InvalidCursorError } from "@/lib/providers/errors";
 import type { RemoteObject, StorageProvider } from "@/lib/providers/types";
-import { assertConnectorUsable, getConnector } from "./connectors";
+import { assertConnectorUsable } from "./connectors";
 import { extensionOf, mimeOf } from "@/lib/media/media-types";
 import type { BrowseBody, BrowseEntry } from "./schemas";
 
@@ -107,9 +108,11 @@ export async function browseMatching(
 }
 
 export async function browseConnector(workspaceId: string, connectorId: string, body: z.infer<typeof BrowseBody>) {
-  const connector = await getConnector(workspaceId, connectorId);
-  assertConnectorUsable(connector);
   if (body.prefix.startsWith("/")) throw ApiError.validation([{ field: "prefix", message: "must not start with '/'" }]);
-  const provider = await providerForConnector(workspaceId, connectorId);
+  // One read of the connector serves both the checks and the provider (a browse is a hot path).
+  const connector = await db.connector.findFirst({ where: { id: connectorId, workspaceId } });
+  if (!connector) throw ApiError.notFound("connector_not_found", "connector", connectorId);
+  assertConnectorUsable(connector);
+  const provider = await providerForConnectorRow(connector);
   return browseMatching(provider, { ...body, includeFolders: body.include_folders });
 }

@@ -8,13 +8,37 @@ import { ApiError } from "@/lib/api/errors";
 import { createStorageProvider } from "./index";
 import type { StorageProvider } from "./types";
 
+type ConnectorRow = NonNullable<Awaited<ReturnType<typeof db.connector.findFirst>>>;
+
+/**
+ * Built providers are reused for a short while (keep-alive connections, no re-unsealing per request);
+ * the key includes updatedAt, so new credentials or an endpoint change take effect at once.
+ */
+const CACHE_MS = 30_000;
+const cache = new Map<string, { key: string; provider: StorageProvider; until: number }>();
+
 /**
  * The provider factory: the only place where connector credentials are unsealed. The endpoint is
- * checked again at connect time (DNS may have changed since the connector was saved).
+ * checked again at connect time (DNS may have changed since the connector was saved; a cached provider
+ * is at most CACHE_MS old).
  */
 export async function providerForConnector(workspaceId: string, connectorId: string): Promise<StorageProvider> {
   const row = await db.connector.findFirst({ where: { id: connectorId, workspaceId } });
   if (!row) throw ApiError.notFound("connector_not_found", "connector", connectorId);
+  return providerForConnectorRow(row);
+}
+
+export async function providerForConnectorRow(row: ConnectorRow, now = Date.now()): Promise<StorageProvider> {
+  const key = `${row.updatedAt.getTime()}:${row.sealedCredentials.length}`;
+  const hit = cache.get(row.id);
+  if (hit && hit.key === key && hit.until > now) return hit.provider;
+  const provider = await buildProvider(row);
+  if (cache.size > 1000) cache.clear();
+  cache.set(row.id, { key, provider, until: now + CACHE_MS });
+  return provider;
+}
+
+async function buildProvider(row: ConnectorRow): Promise<StorageProvider> {
   if (row.endpoint) await guardEndpoint(row.endpoint, "endpoint");
   const creds = JSON.parse(unseal(row.sealedCredentials, connectorAad(row.id), keyring()).toString("utf8")) as ConnectorCredentials;
 
