@@ -10,7 +10,7 @@ import { parseJsonBody, parseMultipart, parseWith, readBodyCapped } from "./body
 import { ApiError, errorBody, toApiError } from "./errors";
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, requestFingerprint } from "./idempotency";
 import type { Operation } from "./operation";
-import { consumeRateLimit, rateLimitHeaders } from "./rate-limit";
+import { consumeRateLimits, rateLimitHeaders } from "./rate-limit";
 
 export type HandlerContext<B, Q> = {
   req: Request;
@@ -54,9 +54,9 @@ export function handle<O extends Operation>(
         throw new ApiError("authorization_insufficient_scope", `This endpoint needs the '${op.scope}' scope.`, { required_scope: op.scope });
       }
 
-      const rl = await consumeRateLimit(principal.credentialId, "default");
-      let shown = rl;
-      if (rl.allowed && op.rateClass === "costly") shown = await consumeRateLimit(principal.credentialId, "costly");
+      // Costly actions spend both budgets; the headers show the tighter one.
+      const [general, costly] = await consumeRateLimits(principal.credentialId, op.rateClass === "costly" ? ["default", "costly"] : ["default"]);
+      const shown = !general.allowed || !costly ? general : costly;
       Object.assign(baseHeaders, rateLimitHeaders(shown));
       if (!shown.allowed) throw new ApiError("rate_limited", "Too many requests; retry after the time in Retry-After.");
 

@@ -8,25 +8,33 @@ const WINDOW_MS = 60_000;
 
 /**
  * Fixed one-minute windows counted in the database, so every web process shares the same budget.
- * One statement per check (an upsert that returns the new count): safe on PostgreSQL and on the
- * embedded single-session server alike.
+ * One statement per request whatever the number of classes (an upsert of one row per class that returns
+ * the new counts): safe on PostgreSQL and on the embedded single-session server alike.
  */
-export async function consumeRateLimit(subject: string, rateClass: RateClass, now = new Date()): Promise<RateLimitResult> {
-  const limit = rateClass === "costly" ? env().GANTRY_RATE_LIMIT_COSTLY_PER_MINUTE : env().GANTRY_RATE_LIMIT_PER_MINUTE;
+export async function consumeRateLimits(subject: string, classes: RateClass[], now = new Date()): Promise<RateLimitResult[]> {
   const windowStart = Math.floor(now.getTime() / WINDOW_MS) * WINDOW_MS;
   const resetAt = new Date(windowStart + WINDOW_MS);
-  const key = `${rateClass}:${subject}:${windowStart}`;
-  const rows = await db.$queryRaw<{ count: number }[]>`
-    INSERT INTO rate_limit_buckets (key, count, reset_at) VALUES (${key}, 1, ${resetAt})
+  const keys = classes.map((c) => `${c}:${subject}:${windowStart}`);
+  const rows = await db.$queryRaw<{ key: string; count: number }[]>`
+    INSERT INTO rate_limit_buckets (key, count, reset_at)
+    SELECT k, 1, ${resetAt} FROM unnest(${keys}::text[]) AS k
     ON CONFLICT (key) DO UPDATE SET count = rate_limit_buckets.count + 1
-    RETURNING count`;
-  const count = Number(rows[0]?.count ?? 1);
+    RETURNING key, count`;
+  const counts = new Map(rows.map((r) => [r.key, Number(r.count)]));
   if (Math.random() < 0.01) {
     // Occasional sweep of expired windows and idempotency records (24 h); no scheduler needed.
     await db.$executeRaw`DELETE FROM rate_limit_buckets WHERE reset_at < ${new Date(now.getTime() - WINDOW_MS)}`;
     await db.$executeRaw`DELETE FROM idempotency_records WHERE expires_at <= ${now}`;
   }
-  return { limit, remaining: Math.max(0, limit - count), resetAt, allowed: count <= limit };
+  return classes.map((c, i) => {
+    const limit = c === "costly" ? env().GANTRY_RATE_LIMIT_COSTLY_PER_MINUTE : env().GANTRY_RATE_LIMIT_PER_MINUTE;
+    const count = counts.get(keys[i]) ?? 1;
+    return { limit, remaining: Math.max(0, limit - count), resetAt, allowed: count <= limit };
+  });
+}
+
+export async function consumeRateLimit(subject: string, rateClass: RateClass, now = new Date()): Promise<RateLimitResult> {
+  return (await consumeRateLimits(subject, [rateClass], now))[0];
 }
 
 export function rateLimitHeaders(r: RateLimitResult, now = new Date()): Record<string, string> {
