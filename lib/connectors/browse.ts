@@ -103,6 +103,12 @@ export async function browseMatching(
       }
     }
     if (!page.cursor) return { entries, nextCursor: null };
+    // End the answer at a provider page boundary when the next provider page could overflow it: the
+    // cursor then points at a fresh page instead of the middle of one, so a store that returns short
+    // pages (Ceph: 971 keys) does not make every later request list two pages.
+    if (entries.length > 0 && entries.length + PAGE_SIZE > q.limit) {
+      return { entries, nextCursor: encode({ c: page.cursor, s: 0, lp: matcher.listPrefix }) };
+    }
     state = { c: page.cursor, s: 0, lp: matcher.listPrefix };
   }
 }
