@@ -4,12 +4,15 @@
  * listing loop in the same run. Prints the ratio API / raw (goal ≤ 1.15×), peak memory, and appends the
  * numbers to bench/RESULTS.md. A measurement: exits 0 even when the goal is missed (prints MISS).
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { readEmulatorEnv, startEmulators, type EmulatorEnv, type Emulators } from "../scripts/emulators/index";
 import { Api } from "./lib/api-client";
-import { assertProductionBuild, MissingBuildError, startGantry, startGcsEmulatorProcess, type ChildEmulator, type GantryServer } from "./lib/gantry-server";
+import { assertProductionBuild, MissingBuildError, ROOT, startGantry, startGcsEmulatorProcess, type ChildEmulator, type GantryServer } from "./lib/gantry-server";
 import { loadAverage, mib, resetPeak, treeMem, type ProcMem } from "./lib/proc";
 import { appendResults, RESULTS_FILE } from "./lib/results";
 import { median, ms, table } from "./lib/stats";
@@ -48,28 +51,57 @@ interface ProviderResult {
   breakdown?: string;
 }
 
+/** "commit abc1234 (+ uncommitted changes), build <BUILD_ID>" for the record. */
+function gitRevision(): string {
+  const run = (args: string[]) => {
+    try {
+      return execFileSync("git", args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {
+      return "";
+    }
+  };
+  const sha = run(["rev-parse", "--short", "HEAD"]) || "unknown";
+  const dirty = run(["status", "--porcelain", "--untracked-files=no", "--", "app", "lib", "scripts", "prisma"]) !== "";
+  let build = "?";
+  try {
+    const file = path.join(ROOT, ".next", "BUILD_ID");
+    build = `${readFileSync(file, "utf8").trim()} of ${statSync(file).mtime.toISOString().replace(/\.\d+Z$/, "Z")}`;
+  } catch {
+    /* checked before */
+  }
+  // The server runs the production build; the working tree may have moved on since it was built.
+  return `working tree at ${sha}${dirty ? " + uncommitted changes in app/lib/scripts/prisma" : ""}; served build ${build}`;
+}
+
 function log(msg: string) {
   console.log(`[bench] ${msg}`);
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      objects: { type: "string", default: "10000" },
-      providers: { type: "string", default: ALL_PROVIDERS.join(",") },
-      rounds: { type: "string", default: "3" },
-      "page-size": { type: "string", default: "1000" },
-      "seed-concurrency": { type: "string" },
-      "database-url": { type: "string" },
-      "server-env": { type: "string", multiple: true, default: [] },
-      breakdown: { type: "boolean", default: false },
-      "no-record": { type: "boolean", default: false },
-      note: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-    allowPositionals: false,
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        objects: { type: "string", default: "10000" },
+        providers: { type: "string", default: ALL_PROVIDERS.join(",") },
+        rounds: { type: "string", default: "3" },
+        "page-size": { type: "string", default: "1000" },
+        "seed-concurrency": { type: "string" },
+        "database-url": { type: "string" },
+        "server-env": { type: "string", multiple: true, default: [] },
+        breakdown: { type: "boolean", default: false },
+        "no-record": { type: "boolean", default: false },
+        note: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      allowPositionals: false,
+    });
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : err}\n\n${HELP}`);
+    return 2;
+  }
+  const { values } = parsed;
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -278,7 +310,7 @@ export async function main(argv: string[]): Promise<number> {
       const section = [
         `## browse — ${startedAt.toISOString().replace(/\.\d+Z$/, "Z")}`,
         "",
-        `Command: \`${command}\``,
+        `Command: \`${command}\` (${gitRevision()})`,
         "",
         `Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "?"}), ${mib(os.totalmem() / 1024)} RAM, Node ${process.version}; ` +
           `load average (1, 5, 15 min) before ${loadBefore}, after ${loadAfter}. ` +

@@ -5,6 +5,7 @@
 //                 timed on its own, with the same lib/ code, database server and storage endpoint
 // Samples are taken round-robin (step A, B, C, A, B, C, …) so that load swings on a shared machine hit
 // every step alike. Nothing in lib/ or app/ is changed: lib/ modules are imported with the server's settings.
+import zlib from "node:zlib";
 import type { EmulatorEnv } from "../../scripts/emulators/index";
 import type { Api } from "./api-client";
 import type { GantryServer } from "./gantry-server";
@@ -150,6 +151,7 @@ export async function breakdown(b: BreakdownInput): Promise<string> {
   const page = await warm.list(q);
   let entries: ReturnType<typeof toBrowseEntry>[] = page.objects.map(toBrowseEntry);
   let json = JSON.stringify(entries);
+  let gz = zlib.gzipSync(json);
 
   const steps = await roundRobin(N, [
     { name: "pgSelect1", fn: () => pgClient.query("SELECT 1") },
@@ -173,15 +175,33 @@ export async function breakdown(b: BreakdownInput): Promise<string> {
     { name: "map", fn: () => (entries = page.objects.map(toBrowseEntry)) },
     { name: "stringify", fn: () => (json = JSON.stringify(entries)) },
     { name: "parse", fn: () => JSON.parse(json) },
+    // next start compresses responses (next.config compress defaults to true) and fetch asks for gzip.
+    { name: "gzip", fn: () => (gz = zlib.gzipSync(json)) },
+    { name: "gunzip", fn: () => zlib.gunzipSync(gz) },
   ]);
   await pgClient.end().catch(() => {});
 
   const browseQ = { prefix, pattern: "*", recursive: true, limit: 1000 };
+  // Counts the provider.list calls one full browse makes, and the pages that came back short of 1,000
+  // while carrying a cursor (a short page shifts every later browse page off the provider's pages).
+  const calls = { list: 0, short: 0, requests: 0, sizes: [] as number[] };
+  const counted = (p: Awaited<ReturnType<typeof providerForConnector>>) => ({
+    ...p,
+    list: async (lq: Parameters<typeof p.list>[0]) => {
+      const r = await p.list(lq);
+      calls.list++;
+      calls.sizes.push(r.objects.length);
+      if (r.cursor && r.objects.length < lq.pageSize) calls.short++;
+      return r;
+    },
+  });
   const browseInProcess = async (fresh: boolean) => {
     let cursor: string | undefined;
     let n = 0;
+    if (!fresh) Object.assign(calls, { list: 0, short: 0, requests: 0, sizes: [] });
     do {
-      const p = fresh ? await providerForConnector(ws, connectorId) : warm;
+      const p = fresh ? await providerForConnector(ws, connectorId) : counted(warm);
+      if (!fresh) calls.requests++;
       const r = await browseMatching(p, { ...browseQ, cursor });
       n += r.entries.length;
       cursor = r.nextCursor ?? undefined;
@@ -195,6 +215,7 @@ export async function breakdown(b: BreakdownInput): Promise<string> {
     { name: "reused", fn: () => browseInProcess(false) },
   ]);
 
+  const rawPages = (await raw.listAll(1000)).pages.length;
   const s = steps;
   const perReqFixed = smallPages > bigRequests ? (whole.small - whole.big) / (smallPages - bigRequests) : NaN;
   // Per browse request (limit 1000) the handler runs: authenticate (1 SELECT; an UPDATE once a minute),
@@ -203,7 +224,7 @@ export async function breakdown(b: BreakdownInput): Promise<string> {
   const dbPerRequest = s.auth + 2 * s.rate + s.getConn + s.find + s.audit;
   const newClient = Math.max(0, s.coldEmpty - s.warmEmpty);
   const clientPerRequest = s.guard + s.unseal + newClient;
-  const serialization = s.map + s.stringify + s.parse;
+  const serialization = s.map + s.stringify + s.parse + s.gzip + s.gunzip;
   const framework = Math.max(0, http.validate - s.auth - s.rate);
   const rawPage = whole.raw / Math.max(1, smallPages);
 
@@ -240,6 +261,8 @@ export async function breakdown(b: BreakdownInput): Promise<string> {
     ["toBrowseEntry ×1,000", ms(s.map, 2), "1"],
     [`JSON.stringify 1,000 entries (${(json.length / 1024).toFixed(0)} KiB; server)`, ms(s.stringify, 2), "1"],
     ["JSON.parse 1,000 entries (client)", ms(s.parse, 2), "1"],
+    [`gzip the page (next start's compression; ${(gz.length / 1024).toFixed(0)} KiB out)`, ms(s.gzip, 2), "1"],
+    ["gunzip the page (fetch)", ms(s.gunzip, 2), "1"],
   ];
   return [
     `### Breakdown — ${provider}`,
@@ -247,6 +270,10 @@ export async function breakdown(b: BreakdownInput): Promise<string> {
     `HTTP probes against the running server (medians, ${N} interleaved samples; whole listings ${Math.max(3, b.rounds)}):`,
     "",
     table(["probe", "ms"], httpRows),
+    "",
+    `Provider listing calls behind one full browse (limit 1,000): **${calls.list} list calls for ${calls.requests} browse requests** ` +
+      `(the raw SDK loop needs ${rawPages} pages); ${calls.short} provider page(s) came back short of 1,000 with a cursor ` +
+      `(page sizes: ${calls.sizes.join(", ")}).`,
     "",
     `In-process steps of one browse request (same lib/ code and database server; medians of ${N} interleaved samples):`,
     "",
@@ -260,7 +287,7 @@ export async function breakdown(b: BreakdownInput): Promise<string> {
         ["database: 6 Prisma statements (auth SELECT, 2 rate-limit upserts, 2 connector SELECTs, audit INSERT)", ms(dbPerRequest, 1)],
         ["new storage client per request (guard + unseal + first call on a new connection)", ms(clientPerRequest, 1)],
         ["Next.js routing + HTTP framing (GET /auth/validate minus its 2 statements)", ms(framework, 1)],
-        ["entries: map + JSON.stringify (server) + JSON.parse (client)", ms(serialization, 1)],
+        ["entries: map + JSON.stringify + gzip (server) + gunzip + JSON.parse (client)", ms(serialization, 1)],
         ["**sum**", `**${ms(dbPerRequest + clientPerRequest + framework + serialization, 1)}**`],
         ["measured: empty-prefix browse over HTTP − raw empty listing", ms(http.emptyBrowse - http.emptyRaw, 1)],
         ["measured: (limit 1,000 − limit 10,000) / extra requests", ms(perReqFixed, 1)],

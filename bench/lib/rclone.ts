@@ -1,0 +1,84 @@
+// The rclone side of the import bench: a throwaway config for the S3 emulator and timed
+// `rclone copy remote:bucket/prefix <local dir>` runs (destination emptied before each run).
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { EmulatorEnv } from "../../scripts/emulators/index";
+
+export const RCLONE_BIN = process.env.RCLONE_BIN ?? "/usr/bin/rclone";
+
+export interface Rclone {
+  version: string;
+  /** Copies bucket/prefix into a fresh local dir; returns wall ms, the files and bytes that landed. */
+  copy(bucket: string, prefix: string, flags: string[]): Promise<{ ms: number; files: number; bytes: number; stderr: string }>;
+  cleanup(): void;
+}
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    // No AWS_* from the caller: rclone's S3 backend would pick up e.g. AWS_CA_BUNDLE (and fail on it with
+    // "unsupported transport"); the emulator is plain HTTP and every setting is in the config file.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("RCLONE_"))) as NodeJS.ProcessEnv;
+    const child = spawn(RCLONE_BIN, args, { stdio: ["ignore", "pipe", "pipe"], env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+function countTree(dir: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    files++;
+    bytes += statSync(path.join(e.parentPath, e.name)).size;
+  }
+  return { files, bytes };
+}
+
+export async function setupRclone(env: EmulatorEnv): Promise<Rclone> {
+  const e = env.s3!;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "gantry-bench-rclone-"));
+  const config = path.join(tmp, "rclone.conf");
+  writeFileSync(
+    config,
+    [
+      "[emu]",
+      "type = s3",
+      `provider = ${e.kind === "radosgw" ? "Ceph" : "Other"}`,
+      "env_auth = false",
+      `access_key_id = ${e.accessKeyId}`,
+      `secret_access_key = ${e.secretAccessKey}`,
+      `region = ${e.region}`,
+      `endpoint = ${e.endpoint}`,
+      "force_path_style = true",
+      "",
+    ].join("\n"),
+    { mode: 0o600 },
+  );
+  const v = await run(["version"]);
+  const version = v.stdout.split("\n")[0]?.trim() || "rclone (unknown version)";
+  const dest = path.join(tmp, "dest");
+  return {
+    version,
+    async copy(bucket, prefix, flags) {
+      rmSync(dest, { recursive: true, force: true });
+      const args = ["--config", config, "copy", `emu:${bucket}/${prefix.replace(/\/+$/, "")}`, dest, ...flags];
+      const t = performance.now();
+      const r = await run(args);
+      const ms = performance.now() - t;
+      if (r.code !== 0) throw new Error(`rclone ${args.slice(2).join(" ")} exited ${r.code}: ${r.stderr.slice(-2000)}`);
+      const counted = countTree(dest);
+      rmSync(dest, { recursive: true, force: true });
+      return { ms, ...counted, stderr: r.stderr };
+    },
+    cleanup() {
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
