@@ -4,6 +4,7 @@
  * listing loop in the same run. Prints the ratio API / raw (goal ≤ 1.15×), peak memory, and appends the
  * numbers to bench/RESULTS.md. A measurement: exits 0 even when the goal is missed (prints MISS).
  */
+import { commandLine, hasProductionBuild, parseServerEnv } from "./lib/cli";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
@@ -12,7 +13,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { readEmulatorEnv, startEmulators, type EmulatorEnv, type Emulators } from "../scripts/emulators/index";
 import { Api } from "./lib/api-client";
-import { assertProductionBuild, MissingBuildError, ROOT, startGantry, startGcsEmulatorProcess, type ChildEmulator, type GantryServer } from "./lib/gantry-server";
+import { ROOT, startGantry, startGcsEmulatorProcess, type ChildEmulator, type GantryServer } from "./lib/gantry-server";
 import { loadAverage, mib, resetPeak, treeMem, type ProcMem } from "./lib/proc";
 import { appendResults, RESULTS_FILE } from "./lib/results";
 import { median, ms, table } from "./lib/stats";
@@ -116,25 +117,10 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const extraEnv: Record<string, string> = {};
-  for (const kv of values["server-env"] as string[]) {
-    const at = kv.indexOf("=");
-    if (at < 1) {
-      console.error(`--server-env expects K=V, got ${JSON.stringify(kv)}`);
-      return 2;
-    }
-    extraEnv[kv.slice(0, at)] = kv.slice(at + 1);
-  }
-  try {
-    assertProductionBuild();
-  } catch (err) {
-    if (err instanceof MissingBuildError) {
-      console.error(err.message);
-      return 2;
-    }
-    throw err;
-  }
+  if (!parseServerEnv(values["server-env"] as string[], extraEnv)) return 2;
+  if (!hasProductionBuild()) return 2;
 
-  const command = `npm run bench -- browse${argv.length ? ` ${argv.map((a) => (/[^\w.,=:/@-]/.test(a) ? JSON.stringify(a) : a)).join(" ")}` : ""}`;
+  const command = commandLine("browse", argv);
   const loadBefore = loadAverage();
   const startedAt = new Date();
   log(`${command}`);

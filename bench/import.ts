@@ -15,7 +15,8 @@ import { parseArgs } from "node:util";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { readEmulatorEnv, startEmulators, type EmulatorEnv, type Emulators } from "../scripts/emulators/index";
 import { Api } from "./lib/api-client";
-import { assertProductionBuild, MissingBuildError, startGantry, type GantryServer } from "./lib/gantry-server";
+import { commandLine, hasProductionBuild, parseServerEnv } from "./lib/cli";
+import { startGantry, type GantryServer } from "./lib/gantry-server";
 import { clipBytes, FFPROBE_PATH, paddedClip, parseDataset } from "./lib/media-payload";
 import { loadAverage, mib, processTree, procMem, treeMem } from "./lib/proc";
 import { setupRclone, type Rclone } from "./lib/rclone";
@@ -221,25 +222,10 @@ export async function main(argv: string[]): Promise<number> {
     // The runners of one job are queue jobs: the worker must run at least `concurrency` of them at once.
     GANTRY_WORKER_CONCURRENCY: String(Math.max(4, concurrency)),
   };
-  for (const kv of values["server-env"] as string[]) {
-    const at = kv.indexOf("=");
-    if (at < 1) {
-      console.error(`--server-env expects K=V, got ${JSON.stringify(kv)}`);
-      return 2;
-    }
-    extraEnv[kv.slice(0, at)] = kv.slice(at + 1);
-  }
-  try {
-    assertProductionBuild();
-  } catch (err) {
-    if (err instanceof MissingBuildError) {
-      console.error(err.message);
-      return 2;
-    }
-    throw err;
-  }
+  if (!parseServerEnv(values["server-env"] as string[], extraEnv)) return 2;
+  if (!hasProductionBuild()) return 2;
 
-  const command = `npm run bench -- import${argv.length ? ` ${argv.map((a) => (/[^\w.,=:/@-]/.test(a) ? JSON.stringify(a) : a)).join(" ")}` : ""}`;
+  const command = commandLine("import", argv);
   const loadBefore = loadAverage();
   const startedAt = new Date();
   log(command);
