@@ -6,7 +6,7 @@ const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
 export const ID_PREFIXES = [
   "ws", "usr", "mem", "key", "conn", "idx", "vid", "job", "item", "auto", "prompt", "run", "seg", "exp",
-  "wh", "dlv", "evt", "req", "aud", "idem",
+  "wh", "dlv", "evt", "req", "aud", "idem", "res",
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

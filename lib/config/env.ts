@@ -25,6 +25,12 @@ const EnvSchema = z.object({
   GANTRY_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   GANTRY_SIGNUP: z.enum(["open", "closed"]).default("open"),
   GANTRY_AZURE_AUTHORITY_HOST: z.string().url().optional(),
+  // Prompt runs: the OpenAI-compatible extraction engine (processing_model "llm" or the model's name).
+  GANTRY_LLM_BASE_URL: z.string().url().optional(),
+  GANTRY_LLM_API_KEY: z.string().optional(),
+  GANTRY_LLM_MODEL: z.string().min(1).optional(),
+  GANTRY_LLM_TIMEOUT_MS: int(120_000, 1000),
+  GANTRY_PROMPT_RUN_CONCURRENCY: int(4, 1),
   PORT: z.coerce.number().int().min(1).max(65535).optional(),
   AUTH_TRUST_HOST: bool.optional(),
 });

@@ -13,6 +13,7 @@ import { classifyFiles } from "./classify";
 import { importFile } from "./import-file";
 import { refreshProgress, refreshProgressThrottled } from "./progress";
 import { importSettings } from "./settings";
+import { runImportJobFinishedHooks } from "./hooks";
 
 const ACTIVE = ["pending", "scanning", "importing"];
 const PAGES_PER_SCAN_STEP = 20;
@@ -177,6 +178,7 @@ export async function maybeFinish(jobId: string): Promise<void> {
     job_id: job.id, index_id: job.indexId, imported: fresh.importedFiles, failed: fresh.failedFiles, skipped: fresh.skippedFiles,
   } });
   logger.info("import job finished", { jobId, status, imported: fresh.importedFiles, failed: fresh.failedFiles, skipped: fresh.skippedFiles });
+  await runImportJobFinishedHooks({ ...fresh, status });
 }
 
 /** The job's connector as a storage provider, or null after failing the job when it cannot be used. */

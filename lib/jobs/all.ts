@@ -2,5 +2,8 @@
 // imports this file (scripts/worker.ts, the in-server worker, the cron route) knows every handler.
 // A job missing from this list is still enqueued fine but never processed.
 import * as importJobs from "../imports/jobs";
+import * as promptRunJobs from "../prompt-runs/jobs";
+import * as automationScheduler from "../automations/scheduler";
+import * as automationScans from "../automations/scan-location";
 
-export const jobModules: readonly object[] = [importJobs];
+export const jobModules: readonly object[] = [importJobs, promptRunJobs, automationScheduler, automationScans];

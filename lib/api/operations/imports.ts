@@ -3,10 +3,9 @@ import { defineOperation } from "../operation";
 import { CreateImportJobBody, ImportItemObject, ImportJobObject, ListImportJobsQuery, ListItemsQuery } from "@/lib/imports/schemas";
 import { PageListQuery } from "../pagination";
 import { BatchStatusBody, BatchStatusResponse, VideoObject } from "@/lib/videos/videos";
-import { MessageResponse } from "./common";
+import { MessageResponse, pageOf } from "./common";
 
-const page = <T extends z.ZodType>(item: T) =>
-  z.object({ data: z.array(item), pagination: z.object({ limit: z.number(), has_more: z.boolean(), next_cursor: z.string().nullable() }) });
+const page = pageOf;
 
 export const createImportJobOp = defineOperation({
   id: "import_jobs.create", method: "POST", path: "/import-jobs", tag: "import-jobs", scope: "write", status: 201, rateClass: "costly",
