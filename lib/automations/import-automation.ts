@@ -63,7 +63,7 @@ export async function putImportAutomation(workspaceId: string, indexId: string, 
   if (body.prompt_preset) {
     await getPrompt(workspaceId, body.prompt_preset.prompt_id).catch((err) => {
       if (err instanceof ApiError && err.status === 404) {
-        throw new ApiError("prompt_not_found", err.message, { fields: [{ field: "prompt_preset.prompt_id", message: "no such prompt in this workspace" }] });
+        throw ApiError.validation([{ field: "prompt_preset.prompt_id", message: "no such prompt in this workspace" }]);
       }
       throw err;
     });

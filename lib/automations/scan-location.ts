@@ -1,7 +1,6 @@
 import { db } from "@/lib/db";
 import { chunkByBytes } from "@/lib/db/batches";
 import { newId } from "@/lib/ids";
-import { now as clockNow } from "@/lib/clock";
 import { logger } from "@/lib/logger";
 import { defineJob } from "@/lib/jobs/registry";
 import { getBoss } from "@/lib/jobs/queue";
@@ -40,13 +39,15 @@ export type ScanOutcome =
   | { result: "failed"; error: string; paused: boolean };
 
 /**
- * One scan of an import automation's location. Only the worker holding the automation's scan lease
+ * One scan of an import automation's location (the scheduler decides when; this does not look at the clock). Only the worker holding the automation's scan lease
  * scans (two workers handed the same automation: one scans, the other returns "lease_held"). Files not
  * yet imported into the index (and not recorded as seen) become the items of ONE import job tagged with
  * the automation; the job is created on the first new file and its id kept on the automation while the
  * scan runs, so a scan that crashes half-way is resumed into the same job, never a second one.
  */
-export async function scanAutomation(automationId: string, now: Date = clockNow()): Promise<ScanOutcome> {
+export async function scanAutomation(automationId: string): Promise<ScanOutcome> {
+  // Leases measure real elapsed time (a worker's silence), not schedule time: the clock seam is not used.
+  const now = new Date();
   const leaseUntil = new Date(now.getTime() + SCAN_LEASE_SECONDS * 1000);
   const got = await db.automation.updateMany({
     where: { id: automationId, OR: [{ scanLeaseUntil: null }, { scanLeaseUntil: { lt: now } }] },

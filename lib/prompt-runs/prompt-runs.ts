@@ -5,7 +5,6 @@ import { ApiError } from "@/lib/api/errors";
 import { decodeCursor, encodeCursor, pageByIdDesc } from "@/lib/api/pagination";
 import { enqueue, getBoss } from "@/lib/jobs/queue";
 import { getIndex } from "@/lib/indexes/indexes";
-import { getPrompt } from "@/lib/prompts/prompts";
 import { resolveEngine } from "./engines";
 import type { RunSpec } from "./engines/types";
 import { dispatchPromptRun, finishRun, insertRunVideos } from "./jobs";
@@ -40,12 +39,12 @@ export type StartRunInput = {
  * else in a transaction of its own: the run row, its per-video rows and the first queue job commit together.
  */
 export async function startPromptRun(input: StartRunInput, tx?: Tx): Promise<string> {
-  const prompt = await getPrompt(input.workspaceId, input.promptId).catch((err) => {
-    if (err instanceof ApiError && err.status === 404) {
-      throw new ApiError("prompt_not_found", err.message, { fields: [{ field: "prompt_id", message: "no such prompt" }] });
-    }
-    throw err;
-  });
+  // Inside the caller's transaction every query must use it: on the embedded database a second
+  // connection waits for the open transaction (and would wait out its timeout).
+  const prompt = await (tx ?? db).prompt.findFirst({ where: { id: input.promptId, workspaceId: input.workspaceId } });
+  if (!prompt) {
+    throw new ApiError("prompt_not_found", `No prompt ${input.promptId} in this workspace.`, { fields: [{ field: "prompt_id", message: "no such prompt" }] });
+  }
   if (!prompt.isActive) throw ApiError.validation([{ field: "prompt_id", message: "the prompt is not active" }]);
   const opts = resolveRunOptions(input.options);
   const spec: RunSpec = {
