@@ -5,6 +5,7 @@ import Link from "next/link";
 import { cancelImportAction, importJobStatusAction, retryImportAction } from "../actions";
 import { formatBytes } from "../../connectors/ui";
 import { JobStatusBadge } from "../ui";
+import { ProgressBar } from "@/components/progress-bar";
 
 type Job = {
   job_id: string; status: string; target_index_id: string; connector_id: string; source_prefix: string; file_pattern: string; import_mode: string;
@@ -45,8 +46,8 @@ export function LiveJob({ initial }: { initial: Job }) {
           Into <Link href={`/indexes/${job.target_index_id}`}>{job.target_index_id}</Link> from <Link href={`/connectors/${job.connector_id}`}>{job.connector_id}</Link>,
           prefix <code>{job.source_prefix || "(root)"}</code>, pattern <code>{job.file_pattern}</code>, mode {job.import_mode}
         </p>
-        <div className="field"><label>Files: {done} of {p.total_files} ({pctFiles}%)</label><Bar pct={pctFiles} /></div>
-        <div className="field"><label>Bytes: {formatBytes(p.bytes_transferred)} of {formatBytes(p.total_bytes)} ({pctBytes}%)</label><Bar pct={pctBytes} /></div>
+        <div className="field"><label>Files: {done} of {p.total_files} ({pctFiles}%)</label><ProgressBar pct={pctFiles} /></div>
+        <div className="field"><label>Bytes: {formatBytes(p.bytes_transferred)} of {formatBytes(p.total_bytes)} ({pctBytes}%)</label><ProgressBar pct={pctBytes} /></div>
         <p data-testid="job-counts">{p.imported} imported · {p.failed} failed · {p.skipped} skipped</p>
         {p.current_file && ACTIVE.includes(job.status) && <p className="muted">Current file: <code>{p.current_file}</code></p>}
         {job.error_message && <p className="form-error">{job.error_message}</p>}
@@ -67,13 +68,5 @@ export function LiveJob({ initial }: { initial: Job }) {
         </div>
       )}
     </>
-  );
-}
-
-function Bar({ pct }: { pct: number }) {
-  return (
-    <div style={{ background: "#eef0f3", borderRadius: 6, height: 10, overflow: "hidden" }} role="progressbar" aria-valuenow={pct}>
-      <div style={{ width: `${pct}%`, background: "var(--accent)", height: "100%", transition: "width .4s" }} />
-    </div>
   );
 }

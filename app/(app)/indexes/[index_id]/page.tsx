@@ -8,6 +8,11 @@ import { listIndexVideos, toVideoDto } from "@/lib/videos/videos";
 import { formatBytes } from "../../connectors/ui";
 import { ImportForm } from "./import-form";
 import { JobStatusBadge } from "../../imports/ui";
+import { env } from "@/lib/config/env";
+import { toImportAutomationDto } from "@/lib/automations/import-automation";
+import { ImportAutomationPanel } from "./import-automation-panel";
+import { RunPromptForm } from "./run-prompt-form";
+import { RunStatusBadge } from "../../prompt-runs/[run_id]/live-run";
 
 export const dynamic = "force-dynamic";
 
@@ -22,11 +27,16 @@ export default async function IndexPage({ params, searchParams }: { params: Prom
     if (err instanceof ApiError && err.status === 404) notFound();
     throw err;
   }
-  const [page, connectors, jobs] = await Promise.all([
+  const [page, connectors, jobs, prompts, runs, automation] = await Promise.all([
     listIndexVideos(p.workspaceId, index_id, 50, cursor).catch(() => listIndexVideos(p.workspaceId, index_id, 50)),
     db.connector.findMany({ where: { workspaceId: p.workspaceId, scopes: { has: "import" }, status: { not: "disabled" } }, select: { id: true, name: true }, orderBy: { id: "desc" } }),
     db.importJob.findMany({ where: { workspaceId: p.workspaceId, indexId: index_id }, orderBy: { id: "desc" }, take: 5 }),
+    db.prompt.findMany({ where: { workspaceId: p.workspaceId, isActive: true }, select: { id: true, name: true }, orderBy: { id: "desc" }, take: 200 }),
+    db.promptRun.findMany({ where: { workspaceId: p.workspaceId, indexId: index_id }, orderBy: { id: "desc" }, take: 5 }),
+    db.automation.findFirst({ where: { workspaceId: p.workspaceId, indexId: index_id, type: "import" } }),
   ]);
+  const e = env();
+  const models = ["probe", ...(e.GANTRY_LLM_BASE_URL && e.GANTRY_LLM_MODEL ? ["llm"] : [])];
   const videos = page.items.map(toVideoDto);
   return (
     <>
@@ -34,6 +44,19 @@ export default async function IndexPage({ params, searchParams }: { params: Prom
       <h1>{index.name}</h1>
       {index.description && <p className="muted">{index.description}</p>}
       <ImportForm indexId={index_id} connectors={connectors} />
+      <ImportAutomationPanel indexId={index_id} automation={automation ? toImportAutomationDto(automation) : null} connectors={connectors} prompts={prompts} />
+      <div className="panel">
+        <h2>Prompt runs</h2>
+        <RunPromptForm indexId={index_id} prompts={prompts} models={models} />
+        {runs.length > 0 && (
+          <table className="list" style={{ marginTop: 12 }}><tbody>
+            {runs.map((r) => (
+              <tr key={r.id} data-testid="run-row"><td><Link href={`/prompt-runs/${r.id}`} className="mono">{r.id}</Link></td><td><RunStatusBadge status={r.status} testId="run-row-status" /></td>
+                <td>{r.engine}</td><td>{r.completedVideos} completed · {r.failedVideos} failed of {r.videoCount}</td><td>{r.createdAt.toISOString().slice(0, 16).replace("T", " ")}</td></tr>
+            ))}
+          </tbody></table>
+        )}
+      </div>
       {jobs.length > 0 && (
         <div className="panel">
           <h2>Recent imports <Link href={`/imports?index_id=${index_id}`} style={{ fontSize: 13, fontWeight: 400 }}>all</Link></h2>
