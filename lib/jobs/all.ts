@@ -2,5 +2,6 @@
 // imports this file (scripts/worker.ts, the in-server worker, the cron route) knows every handler.
 // A job missing from this list is still enqueued fine but never processed.
 import * as importJobs from "../imports/jobs";
+import * as webhookJobs from "../webhooks/jobs";
 
-export const jobModules: readonly object[] = [importJobs];
+export const jobModules: readonly object[] = [importJobs, webhookJobs];
