@@ -25,14 +25,13 @@ export async function listDeliveries(workspaceId: string, webhookId: string, q: 
 }
 
 /**
- * Sends a finished delivery (failed or succeeded) once more, now, with the same id and payload. One
- * attempt, no automatic retries after it. A pending delivery already has its next attempt scheduled.
+ * Sends a delivery now, with the same id and payload. A finished one (failed or succeeded) gets one more
+ * attempt and no automatic retries after it. A pending one gets its next attempt now instead of at
+ * next_attempt_at; if that fails, its schedule goes on (the job that was due later finds the attempt
+ * recorded and does nothing). This is also how a delivery whose queue job was lost is sent again.
  */
 export async function retryDelivery(workspaceId: string, deliveryId: string) {
   const d = await getDelivery(workspaceId, deliveryId);
-  if (d.status === "pending") {
-    throw new ApiError("invalid_state_transition", `Delivery ${d.id} is pending: its next attempt is already scheduled.`);
-  }
   const webhook = await getWebhook(workspaceId, d.webhookId);
   if (d.eventId !== null && webhook.status !== "active") {
     throw new ApiError("invalid_state_transition", `Webhook ${webhook.id} is ${webhook.status}; make it active to retry its deliveries.`);
@@ -42,7 +41,7 @@ export async function retryDelivery(workspaceId: string, deliveryId: string) {
   await db.$transaction(async (tx) => {
     const won = await tx.webhookDelivery.updateMany({
       where: { id: d.id, workspaceId, status: d.status, attempts: d.attempts },
-      data: { status: "pending", manual: true, nextAttemptAt: now, completedAt: null },
+      data: d.status === "pending" ? { nextAttemptAt: now } : { status: "pending", manual: true, nextAttemptAt: now, completedAt: null },
     });
     if (won.count !== 1) throw new ApiError("invalid_state_transition", `Delivery ${d.id} changed meanwhile; try again.`);
     await enqueue(deliverWebhook, { deliveryId: d.id, attempt: d.attempts + 1 }, { db: tx });

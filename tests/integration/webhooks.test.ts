@@ -311,13 +311,17 @@ describe("fan-out and delivery", () => {
     expect(await db.webhookDelivery.count({ where: { eventId } })).toBe(1);
   });
 
-  it("retry: a finished delivery is sent again with the same id; a pending one is 409", async () => {
+  it("retry: a failed delivery is sent again with the same id; a pending one (e.g. its job lost) is sent now", async () => {
     const hook = await createHook({ url: receiver.url("/retry"), events: ["media.processing.failed"] });
-    const deliveryId = await pendingDelivery(hook.webhook_id, "media.processing.failed", { video_id: "vid_r" });
-    const pending = await api("POST", `webhooks/deliveries/${deliveryId}/retry`, { apiKey: w.apiKey });
-    expect(pending.status).toBe(409);
-    expect(pending.body.error.code).toBe("invalid_state_transition");
+    // pending with no queue job at all: retry sends it now, and a failure keeps its automatic schedule
+    const stuck = await pendingDelivery(hook.webhook_id, "media.processing.failed", { video_id: "vid_s" });
+    receiver.script("/retry", [{ status: 500, body: "no" }]);
+    const now = await api("POST", `webhooks/deliveries/${stuck}/retry`, { apiKey: w.apiKey });
+    expect(now.status).toBe(200);
+    expect(now.body).toMatchObject({ delivery_id: stuck, status: "pending", attempts: 0 });
+    expect(await waitForDelivery(stuck, (x) => x.status === "succeeded")).toMatchObject({ attempts: 2 });
 
+    const deliveryId = await pendingDelivery(hook.webhook_id, "media.processing.failed", { video_id: "vid_r" });
     receiver.script("/retry", [{ status: 500, body: "no" }]);
     // a final failure (the last allowed attempt), driven directly
     await db.webhookDelivery.update({ where: { id: deliveryId }, data: { manual: true } });
@@ -329,9 +333,15 @@ describe("fan-out and delivery", () => {
     expect(res.body).toMatchObject({ delivery_id: deliveryId, status: "pending", attempts: 1 });
     const done = await waitForDelivery(deliveryId, (x) => x.status !== "pending");
     expect(done).toMatchObject({ status: "succeeded", attempts: 2, response_status_code: 200 });
-    const got = receiver.at("/retry");
-    expect(got.map((r) => r.headers["x-delivery-id"])).toEqual([deliveryId, deliveryId]);
+    const got = receiver.at("/retry").filter((r) => r.headers["x-delivery-id"] === deliveryId);
+    expect(got).toHaveLength(2);
     expect(got[1].raw.equals(got[0].raw)).toBe(true);
+
+    // a paused webhook's deliveries are not retried: 409
+    await api("PATCH", `webhooks/${hook.webhook_id}`, { apiKey: w.apiKey, json: { status: "paused" } });
+    const refused = await api("POST", `webhooks/deliveries/${deliveryId}/retry`, { apiKey: w.apiKey });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe("invalid_state_transition");
     // foreign and unknown deliveries
     const other = await newWorkspace();
     expect((await api("GET", `webhooks/deliveries/${deliveryId}`, { apiKey: other.apiKey })).body.error.code).toBe("delivery_not_found");

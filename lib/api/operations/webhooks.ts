@@ -53,5 +53,5 @@ export const getDeliveryOp = defineOperation({
 export const retryDeliveryOp = defineOperation({
   ...deliveries, id: "webhooks.deliveries.retry", method: "POST", path: "/webhooks/deliveries/{delivery_id}/retry", scope: "write",
   response: DeliveryObject, errors: ["invalid_state_transition"],
-  summary: "Send a finished delivery once more, now (same delivery id and payload).",
+  summary: "Send a delivery now (same delivery id and payload): once more if finished, its next attempt now if pending.",
 });
