@@ -45,12 +45,12 @@ export function StatusButton({ webhookId, status }: { webhookId: string; status:
   );
 }
 
-export function RetryButton({ deliveryId }: { deliveryId: string }) {
+export function RetryButton({ deliveryId, label }: { deliveryId: string; label: string }) {
   const [state, action, pending] = useActionState(retryDeliveryAction, null);
   return (
     <form action={action}>
       <input type="hidden" name="delivery_id" value={deliveryId} />
-      <button type="submit" className="secondary" disabled={pending}>Retry</button>
+      <button type="submit" className="secondary" disabled={pending}>{label}</button>
       {state && !state.ok && <div className="form-error">{state.error}</div>}
     </form>
   );

@@ -74,7 +74,7 @@ export default async function WebhookPage({ params, searchParams }: { params: Pr
                   <td>{when(d.created_at)}</td>
                   <td>{when(d.next_attempt_at)}</td>
                   <td className="muted" style={{ maxWidth: 220, wordBreak: "break-word" }}>{d.error ?? ""}</td>
-                  <td>{d.status !== "pending" && <RetryButton deliveryId={d.delivery_id} />}</td>
+                  <td><RetryButton deliveryId={d.delivery_id} label={d.status === "pending" ? "Send now" : "Retry"} /></td>
                 </tr>
               ))}
             </tbody>
