@@ -10,7 +10,9 @@ import "@/lib/webhooks/jobs";
 import { startWorker, type RunningWorker } from "@/lib/jobs/worker";
 import { attemptDelivery, retryDelayMs } from "@/lib/webhooks/deliver";
 import { fanOut } from "@/lib/webhooks/fan-out";
-import { verifySignature } from "@/lib/webhooks/send";
+import { postWebhook, verifySignature } from "@/lib/webhooks/send";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let worker: RunningWorker;
@@ -453,5 +455,26 @@ describe("test endpoint, rotation, redirects and the guard at delivery time", ()
       process.env.GANTRY_OUTBOUND_ALLOWLIST = saved;
     }
     expect(receiver.at("/guarded")).toHaveLength(0);
+  });
+
+  it("connects to the address the guard vetted (no second DNS lookup) and gives up after the timeout", async () => {
+    // A name no real DNS knows: only the guard's resolver answers it, so a success proves the connection was pinned.
+    const port = Number(new URL(receiver.url("/")).port);
+    const resolver = async (host: string) => (host === "hooks.example.test" ? ["127.0.0.1"] : []);
+    const pinned = await postWebhook(`http://hooks.example.test:${port}/pinned`, "{}", { "content-type": "application/json" }, { timeoutMs: 5000, resolver });
+    expect(pinned).toMatchObject({ ok: true, statusCode: 200, error: null });
+    expect(receiver.at("/pinned")[0].headers.host).toBe(`hooks.example.test:${port}`);
+
+    const hanging = createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((r) => hanging.listen(0, "127.0.0.1", r));
+    try {
+      const started = Date.now();
+      const slow = await postWebhook(`http://127.0.0.1:${(hanging.address() as AddressInfo).port}/`, "{}", {}, { timeoutMs: 300 });
+      expect(slow).toMatchObject({ ok: false, statusCode: null, error: "timed out after 300 ms" });
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise((r) => hanging.close(r));
+    }
   });
 });
