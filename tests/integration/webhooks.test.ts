@@ -105,6 +105,21 @@ describe("webhooks API (contract §7)", () => {
     expect(row!.sealedSecret).not.toContain(secret);
   });
 
+  it("an Idempotency-Key replay shows the same secret again, which is sealed in the stored response", async () => {
+    const body = { name: "idem", url: receiver.url("/idem"), events: ["media.created"] };
+    const headers = { "idempotency-key": `wh-${Date.now()}` };
+    const first = await api("POST", "webhooks", { apiKey: w.apiKey, json: body, headers });
+    const again = await api("POST", "webhooks", { apiKey: w.apiKey, json: body, headers });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.body).toEqual(first.body);
+    expect(await db.webhook.count({ where: { workspaceId: w.workspaceId } })).toBe(1);
+    const stored = await db.idempotencyRecord.findFirstOrThrow({ where: { workspaceId: w.workspaceId, key: headers["idempotency-key"] } });
+    expect(stored.responseBody!.startsWith("gse1.")).toBe(true);
+    expect(stored.responseBody).not.toContain(first.body.secret);
+  });
+
   it("defaults: index_ids null (every index), metadata {}", async () => {
     const hook = await createHook({ url: receiver.url("/defaults"), events: ["export.ready"] });
     expect(hook).toMatchObject({ index_ids: null, metadata: {}, status: "active" });
