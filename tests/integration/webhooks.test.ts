@@ -326,6 +326,14 @@ describe("fan-out and delivery", () => {
     expect(receiver.at("/dup")).toHaveLength(1);
     expect(got[0].headers["x-webhook-id"]).toBe(hook.webhook_id);
     expect(await db.webhookDelivery.count({ where: { eventId } })).toBe(1);
+
+    // Two runs of the same attempt at once (a lease ran out mid-POST): both may send, with the same
+    // X-Delivery-ID, but the attempt is recorded once and one next attempt at most is scheduled.
+    const racing = await pendingDelivery(hook.webhook_id, "prompt_run.completed", { run_id: "run_2" });
+    const outcomes = await Promise.all([attemptDelivery(racing, 1), attemptDelivery(racing, 1)]);
+    expect(outcomes.filter((o) => o?.recorded)).toHaveLength(1);
+    expect(receiver.at("/dup").filter((r) => r.headers["x-delivery-id"] === racing).length).toBeGreaterThanOrEqual(1);
+    expect(await db.webhookDelivery.findUniqueOrThrow({ where: { id: racing } })).toMatchObject({ status: "succeeded", attempts: 1 });
   });
 
   it("retry: a failed delivery is sent again with the same id; a pending one (e.g. its job lost) is sent now", async () => {
