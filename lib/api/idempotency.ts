@@ -1,7 +1,15 @@
 import { createHash } from "node:crypto";
 import { db } from "@/lib/db";
 import { newId } from "@/lib/ids";
+import { keyring } from "@/lib/security/keyring";
+import { registerSealedColumn } from "@/lib/security/sealed-columns";
+import { seal, unseal } from "@/lib/security/secrets";
 import { ApiError } from "./errors";
+
+// Stored responses can hold a secret shown once (a new API key, a webhook signing secret) that a replay must
+// show again: so they are sealed at rest like every other secret, bound to their row.
+const responseAad = (id: string) => `idempotency_records.response_body:${id}`;
+registerSealedColumn({ table: "idempotency_records", idColumn: "id", column: "response_body", aad: responseAad });
 
 const RETENTION_MS = 24 * 3600 * 1000;
 const REPLAYED_HEADERS = ["location", "x-next-cursor", "link", "content-type"];
@@ -47,7 +55,7 @@ export async function claimIdempotencyKey(
   }
   return {
     status: existing.statusCode,
-    body: existing.responseBody ?? "",
+    body: existing.responseBody ? unseal(existing.responseBody, responseAad(existing.id), keyring()).toString("utf8") : "",
     headers: (existing.responseHeaders as Record<string, string> | null) ?? {},
   };
 }
@@ -59,9 +67,11 @@ export async function completeIdempotencyKey(
   const headers = Object.fromEntries(
     Object.entries(response.headers).filter(([k]) => REPLAYED_HEADERS.includes(k.toLowerCase())),
   );
+  const record = await db.idempotencyRecord.findUnique({ where: { workspaceId_credentialId_key: scope }, select: { id: true } });
+  if (!record) return;
   await db.idempotencyRecord.update({
-    where: { workspaceId_credentialId_key: scope },
-    data: { state: "done", statusCode: response.status, responseBody: response.body, responseHeaders: headers },
+    where: { id: record.id },
+    data: { state: "done", statusCode: response.status, responseBody: seal(response.body, responseAad(record.id), keyring()), responseHeaders: headers },
   });
 }
 

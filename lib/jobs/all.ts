@@ -5,5 +5,6 @@ import * as importJobs from "../imports/jobs";
 import * as promptRunJobs from "../prompt-runs/jobs";
 import * as automationScheduler from "../automations/scheduler";
 import * as automationScans from "../automations/scan-location";
+import * as webhookJobs from "../webhooks/jobs";
 
-export const jobModules: readonly object[] = [importJobs, promptRunJobs, automationScheduler, automationScans];
+export const jobModules: readonly object[] = [importJobs, promptRunJobs, automationScheduler, automationScans, webhookJobs];

@@ -9,6 +9,7 @@ import { resetEnvCache } from "@/lib/config/env";
 import { unseal } from "@/lib/security/secrets";
 import { keyring } from "@/lib/security/keyring";
 import { connectorAad } from "@/lib/connectors/sealing";
+import { webhookSecretAad } from "@/lib/webhooks/sealing";
 import { newId } from "@/lib/ids";
 
 const run = promisify(execFile);
@@ -45,10 +46,13 @@ describe("key-encryption key rotation (npm run gantry -- keys rotate)", () => {
     const c = await api("POST", "connectors/s3", { apiKey: w.apiKey, json: { name: "rot", bucket: "bucket-rot", aws_access_key_id: "AKIAEXAMPLE00000077", aws_secret_access_key: "rotate-me" } });
     const before = (await db.connector.findUniqueOrThrow({ where: { id: c.body.connector_id } })).sealedCredentials;
     expect(before.startsWith("gse1.1.")).toBe(true);
+    const wh = await api("POST", "webhooks", { apiKey: w.apiKey, json: { name: "rot", url: "https://127.0.0.1/hook", events: ["media.created"] } });
+    expect((await db.webhook.findUniqueOrThrow({ where: { id: wh.body.webhook_id } })).sealedSecret.startsWith("gse1.1.")).toBe(true);
 
     // The operator adds v2 and runs the rotation.
     const out = await run(path.join(ROOT, "node_modules/.bin/tsx"), ["scripts/gantry.ts", "keys", "rotate"], { cwd: ROOT, env: { ...process.env, GANTRY_KEK: `${v1},${v2}` } });
     expect(out.stdout).toMatch(/connectors: re-wrapped [1-9]\d* of \d+/);
+    expect(out.stdout).toMatch(/webhooks: re-wrapped [1-9]\d* of \d+/);
 
     const after = (await db.connector.findUniqueOrThrow({ where: { id: c.body.connector_id } })).sealedCredentials;
     expect(after.startsWith("gse1.2.")).toBe(true);
@@ -57,6 +61,9 @@ describe("key-encryption key rotation (npm run gantry -- keys rotate)", () => {
     resetEnvCache();
     expect(JSON.parse(unseal(after, connectorAad(c.body.connector_id), keyring()).toString()).secretAccessKey).toBe("rotate-me");
     expect(() => unseal(after, connectorAad(newId("conn")), keyring())).toThrow();
+    const whAfter = (await db.webhook.findUniqueOrThrow({ where: { id: wh.body.webhook_id } })).sealedSecret;
+    expect(whAfter.startsWith("gse1.2.")).toBe(true);
+    expect(unseal(whAfter, webhookSecretAad(wh.body.webhook_id), keyring()).toString()).toBe(wh.body.secret);
   });
 });
 

@@ -86,6 +86,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const emu = readEmulatorEnv(process.env);
     // The emulators listen on loopback: allow it for the outbound guard, as an operator would.
     process.env.GANTRY_OUTBOUND_ALLOWLIST ??= "127.0.0.1,localhost";
+    // Webhook retries in milliseconds, not minutes, in every fork (any fork's worker may run a delivery).
+    process.env.GANTRY_WEBHOOK_RETRY_BASE_MS ??= "150";
     if (emu.azureOAuth) {
       process.env.GANTRY_AZURE_AUTHORITY_HOST ??= emu.azureOAuth.authorityHost;
       // Read by Node at process start: the forks spawned after this trust the emulator's test CA.

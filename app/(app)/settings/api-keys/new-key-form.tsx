@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import { CopyButton } from "@/components/copy-button";
+import { ShownOnce as SharedShownOnce } from "@/components/shown-once";
 import { createApiKeyAction } from "./actions";
 
 export function NewKeyForm() {
@@ -46,12 +46,8 @@ export function NewKeyForm() {
 
 export function ShownOnce({ keyText }: { keyText: string }) {
   return (
-    <div>
-      <div className="secret-box" data-testid="new-api-key">
-        <code>{keyText}</code>
-        <CopyButton text={keyText} />
-      </div>
-      <p className="muted">Copy this key now: it is shown only once. Gantry stores only a hash of it.</p>
-    </div>
+    <SharedShownOnce text={keyText} testId="new-api-key">
+      Copy this key now: it is shown only once. Gantry stores only a hash of it.
+    </SharedShownOnce>
   );
 }
