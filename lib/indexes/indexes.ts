@@ -54,7 +54,16 @@ export async function updateIndex(workspaceId: string, indexId: string, input: z
 export async function deleteIndex(workspaceId: string, indexId: string) {
   const active = await db.importJob.count({ where: { workspaceId, indexId, status: { in: ["pending", "scanning", "importing"] } } });
   if (active) throw new ApiError("invalid_state_transition", `Index ${indexId} has ${active} running import job(s); cancel them first.`);
-  const r = await db.index.deleteMany({ where: { id: indexId, workspaceId } });
+  const runs = await db.promptRun.count({ where: { workspaceId, indexId, status: { in: ["pending", "processing"] } } });
+  if (runs) throw new ApiError("invalid_state_transition", `Index ${indexId} has ${runs} running prompt run(s); cancel them first.`);
+  // The index's automations and prompt runs (with their results) go with it.
+  const automations = await db.automation.findMany({ where: { workspaceId, indexId }, select: { id: true } });
+  const [, , , r] = await db.$transaction([
+    db.automationSeenFile.deleteMany({ where: { automationId: { in: automations.map((a) => a.id) } } }),
+    db.automation.deleteMany({ where: { workspaceId, indexId } }),
+    db.promptRun.deleteMany({ where: { workspaceId, indexId } }),
+    db.index.deleteMany({ where: { id: indexId, workspaceId } }),
+  ]);
   if (r.count === 0) throw ApiError.notFound("index_not_found", "index", indexId);
   await removeStoredMedia(`${workspaceId}/${indexId}/`).catch((err) => logger.warn("media cleanup failed", { indexId, err: String(err) }));
 }

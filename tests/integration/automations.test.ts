@@ -121,6 +121,17 @@ describe("import automation API", () => {
     const c = await api("PUT", `indexes/idx_00000000000000000000000000/automations/import`, { apiKey: w.apiKey, json: { connector_id: src.connectorId, debounce_interval: "5m" } });
     expect(c.status).toBe(404);
   });
+
+  it("deleting the index removes its automation and prompt runs", async () => {
+    const src = await source({});
+    const indexId = await newIndex();
+    const id = (await api("PUT", `indexes/${indexId}/automations/import`, { apiKey: w.apiKey, json: { connector_id: src.connectorId, debounce_interval: "1d" } })).body.automation_id;
+    const run = await api("POST", "prompt-runs/execute", { apiKey: w.apiKey, json: { prompt_id: promptId, target: { type: "index", index_id: indexId } } });
+    await until("empty run done", async () => (await db.promptRun.findUnique({ where: { id: run.body.run_id } }))?.status === "completed");
+    expect((await api("DELETE", `indexes/${indexId}`, { apiKey: w.apiKey })).status).toBe(200);
+    expect(await db.automation.count({ where: { id } })).toBe(0);
+    expect(await db.promptRun.count({ where: { indexId } })).toBe(0);
+  });
 });
 
 describe("import automation behaviour (clock driven)", () => {
