@@ -40,7 +40,7 @@ describe("browser: prompt with a checked JSON schema, import automation with a p
     await page.waitForSelector("[data-testid=schema-status]:has-text('root of the schema must have type')");
     await page.fill("#p-schema", '{ "type": "object", "properties": { "shot": { "type": "nope" } } }');
     await page.waitForSelector("[data-testid=schema-status]:has-text('not a valid JSON Schema')");
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "40-prompt-schema-error.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "50-prompt-schema-error.png"), fullPage: true });
     await page.fill("#p-schema", '{ "type": "object", "properties": { "shot": { "type": "string" } } }');
     await page.waitForSelector("[data-testid=schema-status]:has-text('valid schema')");
     await page.click("button:has-text('Create prompt')");
@@ -66,7 +66,7 @@ describe("browser: prompt with a checked JSON schema, import automation with a p
     }
     expect(await page.$$("[data-testid=video-row]")).toHaveLength(2);
     expect(await page.textContent("[data-testid=automation-state]")).toMatch(/Last job: job_/);
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "41-index-automation.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "51-index-automation.png"), fullPage: true });
 
     await page.click("[data-testid=run-row] a");
     await page.waitForURL(/\/prompt-runs\/run_/);
@@ -75,7 +75,7 @@ describe("browser: prompt with a checked JSON schema, import automation with a p
     expect(await page.$$("[data-testid=result-row]")).toHaveLength(2);
     expect(await page.textContent("[data-testid=result-row]")).toMatch(/drop\/(clip\.mp4|tone\.mp3)/);
     expect(await page.textContent("[data-testid=segments-table]")).toContain("0.00 s");
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "42-prompt-run.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "52-prompt-run.png"), fullPage: true });
 
     await page.goto(`${base}/indexes/${index.index_id}`);
     await page.click("[data-testid=automation-state] button:has-text('Pause')");
