@@ -4,6 +4,7 @@ import { getConnector } from "./connectors";
 import { connectorUsage } from "./usage";
 // Features that reference connectors register their in-use checks when imported.
 import "@/lib/imports/import-jobs";
+import "@/lib/automations/export-automation";
 
 /** Media already imported stay; only the connector (and its sealed credentials) go. */
 export async function deleteConnector(workspaceId: string, connectorId: string): Promise<void> {

@@ -1,11 +1,6 @@
+import { intEnv } from "@/lib/config/int-env";
+
 // Import tunables, read once per process (documented in the README).
-function intEnv(name: string, def: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}`);
-  return n;
-}
 
 export const importSettings = {
   /** Files copied at once per import job. */

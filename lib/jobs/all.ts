@@ -2,5 +2,7 @@
 // imports this file (scripts/worker.ts, the in-server worker, the cron route) knows every handler.
 // A job missing from this list is still enqueued fine but never processed.
 import * as importJobs from "../imports/jobs";
+import * as exportJobs from "../exports/run-export";
+import * as exportAutomation from "../automations/export-automation";
 
-export const jobModules: readonly object[] = [importJobs];
+export const jobModules: readonly object[] = [importJobs, exportJobs, exportAutomation];

@@ -4,7 +4,8 @@ import * as apiKeys from "./api-keys";
 import * as indexes from "./indexes";
 import * as connectors from "./connectors";
 import * as imports from "./imports";
+import * as exportOps from "./exports";
 
 // Every operation of /api/v2: the OpenAPI document is generated from this list, and a test checks
 // that every route file under app/api/v2 appears in it.
-export const ALL_OPERATIONS: Operation[] = [auth, apiKeys, indexes, connectors, imports].flatMap((m) => Object.values(m) as Operation[]);
+export const ALL_OPERATIONS: Operation[] = [auth, apiKeys, indexes, connectors, imports, exportOps].flatMap((m) => Object.values(m) as Operation[]);
