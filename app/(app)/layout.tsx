@@ -16,6 +16,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           <Link href="/indexes">Indexes</Link>
           <Link href="/connectors">Connectors</Link>
           <Link href="/imports">Imports</Link>
+          <Link href="/exports">Exports</Link>
           <Link href="/settings/api-keys">API keys</Link>
         </nav>
         <div className="who">

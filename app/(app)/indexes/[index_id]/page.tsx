@@ -7,6 +7,7 @@ import { getIndex } from "@/lib/indexes/indexes";
 import { listIndexVideos, toVideoDto } from "@/lib/videos/videos";
 import { formatBytes } from "../../connectors/ui";
 import { ImportForm } from "./import-form";
+import { ExportAutomationPanel } from "./export-automation-panel";
 import { JobStatusBadge } from "../../imports/ui";
 
 export const dynamic = "force-dynamic";
@@ -34,6 +35,7 @@ export default async function IndexPage({ params, searchParams }: { params: Prom
       <h1>{index.name}</h1>
       {index.description && <p className="muted">{index.description}</p>}
       <ImportForm indexId={index_id} connectors={connectors} />
+      <ExportAutomationPanel workspaceId={p.workspaceId} indexId={index_id} />
       {jobs.length > 0 && (
         <div className="panel">
           <h2>Recent imports <Link href={`/imports?index_id=${index_id}`} style={{ fontSize: 13, fontWeight: 400 }}>all</Link></h2>
