@@ -24,6 +24,9 @@ const HELP = `Usage: npm run bench -- export [options]
   --segments N        segment results to generate (default 100000)
   --per-video N       segments per video (default 100)
   --formats LIST      comma-separated (default json,jsonl,csv)
+  --destinations LIST s3 (a connector on the S3 emulator) and/or download (Gantry's local media store); default s3
+  --child-node-options LIST  NODE_OPTIONS of the export process, ';'-separated variants, each run for every
+                      format (default "": Node's defaults; e.g. ";--max-old-space-size=96" runs both)
   --no-record         do not append to bench/RESULTS.md
   --note TEXT         free text recorded with the run`;
 
@@ -33,7 +36,7 @@ const MB = 1e6;
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: {
     segments: { type: "string", default: "100000" }, "per-video": { type: "string", default: "100" },
-    formats: { type: "string", default: "json,jsonl,csv" }, "no-record": { type: "boolean", default: false },
+    formats: { type: "string", default: "json,jsonl,csv" }, destinations: { type: "string", default: "s3" }, "child-node-options": { type: "string", default: "" }, "no-record": { type: "boolean", default: false },
     note: { type: "string" }, help: { type: "boolean", default: false },
   } });
   if (values.help) {
@@ -89,17 +92,18 @@ export async function main(argv: string[]): Promise<number> {
     await seed(db, newId, workspaceId, indexId, total, perVideo);
     log(`seeded ${total} segments (${Math.ceil(total / perVideo)} videos) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-    for (const format of formats) {
-      const e = await createIndexExport(workspaceId, indexId, { format, destination_connector_id: connector.id });
-      const r = await runChild(e.id);
+    for (const dest of values.destinations!.split(",")) for (const nodeOptions of values["child-node-options"]!.split(";")) for (const format of formats) {
+      const e = await createIndexExport(workspaceId, indexId, { format, ...(dest === "download" ? {} : { destination_connector_id: connector.id }) });
+      const r = await runChild(e.id, nodeOptions.trim());
+      log(`${format}: heap total peak ${r.heapTotalPeakMb?.toFixed(0)} MB, external+arrayBuffers peak ${r.externalPeakMb?.toFixed(0)} MB`);
       const ok = r.status === "completed";
-      if (ok) {
+      if (ok && dest !== "download") {
         const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `bench/${e.id}.${format}` }));
         if (head.ContentLength !== r.bytes) throw new Error(`object size ${head.ContentLength} != recorded ${r.bytes}`);
       }
       const s = r.ms / 1000;
       results.push({ format, ms: r.ms, bytes: r.bytes, segments: r.segments, peakRssKb: r.peakRssKb, ok });
-      rows.push([format, ok ? "completed" : `FAILED: ${r.error}`, String(r.segments), (r.bytes / MB).toFixed(1), s.toFixed(1),
+      rows.push([format, dest, nodeOptions.trim() || "(defaults)", ok ? "completed" : `FAILED: ${r.error}`, String(r.segments), (r.bytes / MB).toFixed(1), s.toFixed(1),
         (r.segments / s).toFixed(0), (r.bytes / MB / s).toFixed(2), (r.peakRssKb / 1024).toFixed(0), (r.rssBeforeKb / 1024).toFixed(0),
         r.heapPeakMb.toFixed(0), r.peakRssKb / 1024 < RSS_GOAL_MB ? "ok" : "MISS"]);
       log(`${format}: ${rows[rows.length - 1].join(" | ")}`);
@@ -110,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
     await database.stop();
   }
 
-  const header = ["format", "result", "segments", "MB", "s", "rows/s", "MB/s", "peak RSS MiB", "RSS at start MiB", "heap peak MB", `< ${RSS_GOAL_MB} MB`];
+  const header = ["format", "to", "export process NODE_OPTIONS", "result", "segments", "MB", "s", "rows/s", "MB/s", "peak RSS MiB", "RSS at start MiB", "heap peak MB", `< ${RSS_GOAL_MB} MB`];
   const out = table(header, rows);
   console.log(`\n${out}\n`);
   const allOk = results.every((r) => r.ok && r.peakRssKb / 1024 < RSS_GOAL_MB);
@@ -121,14 +125,14 @@ export async function main(argv: string[]): Promise<number> {
       "",
       `Command: \`${commandLine("export", argv)}\``,
       `Load average (1, 5, 15 min) at the end: ${loadAverage()}; ${os.cpus().length} CPUs; S3 emulator ${s3.kind}.`,
-      `${total} segment results in ${Math.ceil(total / perVideo)} videos, exported to an S3-emulator connector; each export in a child`,
+      `${total} segment results in ${Math.ceil(total / perVideo)} videos, exported (column "to": s3 = a connector on the S3 emulator, download = Gantry's local media store); each export in a child`,
       "process running the worker's export code (one attempt) and nothing else; peak RSS = that process's VmHWM.",
-      values.note ? `Note: ${values.note}` : "",
+      ...(values.note ? [`Note: ${values.note}`] : []),
       "",
       out,
       "",
       allOk ? `Goal (peak RSS < ${RSS_GOAL_MB} MB): met.` : `Goal (peak RSS < ${RSS_GOAL_MB} MB): MISS.`,
-    ].filter((l) => l !== "").join("\n").replace("Command:", "\nCommand:"));
+    ].join("\n"));
     log(`recorded in ${RESULTS_FILE}`);
   }
   return 0;
@@ -182,10 +186,10 @@ async function seed(db: any, newId: (p: "vid" | "run" | "seg" | "prompt") => str
   }
 }
 
-function runChild(exportId: string): Promise<{ ms: number; status: string; error: string | null; bytes: number; segments: number; peakRssKb: number; rssBeforeKb: number; heapPeakMb: number }> {
+function runChild(exportId: string, nodeOptions: string): Promise<{ heapTotalPeakMb?: number; externalPeakMb?: number; ms: number; status: string; error: string | null; bytes: number; segments: number; peakRssKb: number; rssBeforeKb: number; heapPeakMb: number }> {
   return new Promise((resolve, reject) => {
     const tsx = path.resolve("node_modules/.bin/tsx");
-    const child = spawn(tsx, [path.resolve("bench/lib/export-child.ts"), exportId], { env: process.env, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(tsx, [path.resolve("bench/lib/export-child.ts"), exportId], { env: { ...process.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) }, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("exit", (code) => {

@@ -12,7 +12,14 @@ function vmHwmKb(): number {
 async function main() {
   const exportId = process.argv[2];
   let heapPeak = 0;
-  const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 50);
+  let externalPeak = 0;
+  let heapTotalPeak = 0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    heapPeak = Math.max(heapPeak, m.heapUsed);
+    heapTotalPeak = Math.max(heapTotalPeak, m.heapTotal);
+    externalPeak = Math.max(externalPeak, m.external + m.arrayBuffers);
+  }, 50);
   const rssBefore = process.memoryUsage().rss;
   const t0 = performance.now();
   await runExportAttempt(exportId);
@@ -22,7 +29,7 @@ async function main() {
   await disconnectDb();
   process.stdout.write(`${JSON.stringify({
     ms, status: e?.status, error: e?.errorMessage ?? e?.lastError ?? null, bytes: Number(e?.fileSizeBytes ?? 0), segments: e?.segmentCount ?? 0,
-    videos: e?.videoCount ?? 0, peakRssKb: vmHwmKb(), rssBeforeKb: Math.round(rssBefore / 1024), heapPeakMb: heapPeak / 1e6,
+    videos: e?.videoCount ?? 0, peakRssKb: vmHwmKb(), rssBeforeKb: Math.round(rssBefore / 1024), heapPeakMb: heapPeak / 1e6, heapTotalPeakMb: heapTotalPeak / 1e6, externalPeakMb: externalPeak / 1e6,
   })}\n`);
 }
 

@@ -210,17 +210,47 @@ export function csvCell(v: unknown): string {
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/**
+ * First pass of csv: the flattened media.* and data.* column names (a bounded set), reading only the
+ * metadata and data columns, in the same keyset pages as the artifact itself.
+ */
+async function dynamicColumns(spec: ArtifactSpec): Promise<Set<string>> {
+  const dynamic = new Set<string>();
+  const add = (o: Record<string, unknown>) => {
+    for (const k of Object.keys(o)) if (dynamic.size < MAX_DYNAMIC_COLUMNS) dynamic.add(k);
+  };
+  for await (const run of artifactRuns(spec)) {
+    let afterResult: string | undefined;
+    for (;;) {
+      const results = await db.promptRunVideo.findMany({
+        where: { runId: run.id, ...(afterResult ? { id: { gt: afterResult } } : {}) }, select: { id: true, videoId: true }, orderBy: { id: "asc" }, take: RESULT_PAGE * 5,
+      });
+      if (results.length === 0) break;
+      afterResult = results[results.length - 1].id;
+      const videos = await db.video.findMany({ where: { workspaceId: spec.workspaceId, id: { in: results.map((r) => r.videoId) } }, select: { metadata: true } });
+      for (const v of videos) if (v.metadata != null) add(flatten(v.metadata, "media"));
+      let cursor: { resultId: string; ordinal: number } | undefined;
+      for (;;) {
+        const rows = await db.promptRunSegment.findMany({
+          where: {
+            resultId: { in: results.map((r) => r.id) },
+            ...(cursor ? { OR: [{ resultId: { gt: cursor.resultId } }, { resultId: cursor.resultId, ordinal: { gt: cursor.ordinal } }] } : {}),
+          },
+          select: { resultId: true, ordinal: true, data: true }, orderBy: [{ resultId: "asc" }, { ordinal: "asc" }], take: SEGMENT_PAGE * 2,
+        });
+        for (const r of rows) if (r.data != null) add(flatten(r.data, "data"));
+        if (rows.length < SEGMENT_PAGE * 2) break;
+        cursor = { resultId: rows[rows.length - 1].resultId, ordinal: rows[rows.length - 1].ordinal };
+      }
+      if (results.length < RESULT_PAGE * 5) break;
+    }
+  }
+  return dynamic;
+}
+
 /** csv: one row per segment (a video without segments still gets one row, with empty segment columns). */
 async function* csvText(spec: ArtifactSpec, stats: ArtifactStats): AsyncGenerator<string> {
-  // First pass: the flattened media.* and data.* column names, in first-seen order (bounded set).
-  const dynamic = new Set<string>();
-  for await (const ev of walk(spec)) {
-    const add = (o: Record<string, unknown>) => {
-      for (const k of Object.keys(o)) if (dynamic.size < MAX_DYNAMIC_COLUMNS) dynamic.add(k);
-    };
-    if (ev.kind === "entry" && ev.entry.video?.metadata != null) add(flatten(ev.entry.video.metadata, "media"));
-    if (ev.kind === "segment" && ev.segment.data != null) add(flatten(ev.segment.data, "data"));
-  }
+  const dynamic = await dynamicColumns(spec);
   const columns = [...CSV_FIXED, ...dynamic, "overflow"];
   yield columns.map(csvCell).join(",") + "\r\n";
 

@@ -49,6 +49,9 @@ function connectorUri(c: { provider: string; bucket: string | null; storageAccou
 
 class PermanentExportError extends Error {}
 
+/** Parts in flight of a connector upload: two S3 parts of 5 MiB (throughput is bounded by producing the artifact anyway). */
+const UPLOAD_BUFFER_BYTES = 10 * 1024 * 1024;
+
 export const runExportJob = defineJob<{ exportId: string }>(
   "exports.run",
   async ({ exportId }) => runExportAttempt(exportId),
@@ -84,7 +87,7 @@ export async function runExportAttempt(exportId: string): Promise<void> {
     );
     let written: RemoteObject;
     try {
-      written = await target.provider.write(target.key, body, { contentType: FORMAT_INFO[format].contentType });
+      written = await target.provider.write(target.key, body, { contentType: FORMAT_INFO[format].contentType, maxBufferedBytes: UPLOAD_BUFFER_BYTES });
     } finally {
       body.destroy();
     }

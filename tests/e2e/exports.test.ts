@@ -98,7 +98,12 @@ describe("browser: exports page and the index's export automation panel", () => 
     await page.selectOption("#x-format", "csv");
     await page.click("button:has-text('Start export')");
     await page.waitForFunction(() => document.querySelectorAll("[data-testid=export-row]").length === 2);
-    await page.waitForSelector(`[data-testid=export-row]:has-text('s3://${bucket}/results/weekly/') [data-testid=export-status]:has-text('completed')`, { timeout: 60_000 });
+    try {
+      await page.waitForSelector(`[data-testid=export-row]:has-text('s3://${bucket}/results/weekly/') [data-testid=export-status]:has-text('completed')`, { timeout: 60_000 });
+    } catch (err) {
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, "31-exports-connector-FAILED.png"), fullPage: true });
+      throw new Error(`${(err as Error).message}\nrows: ${(await page.$$eval("[data-testid=export-row]", (r) => r.map((x) => x.textContent))).join(" | ")}`);
+    }
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "31-exports-connector.png"), fullPage: true });
 
     await page.goto(`${base}/indexes/${index.index_id}`);

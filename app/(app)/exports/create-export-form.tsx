@@ -1,5 +1,6 @@
 "use client";
 
+import { submitWithoutReset } from "./submit-without-reset";
 import { useActionState, useState } from "react";
 import { createExportAction } from "./actions";
 
@@ -16,7 +17,7 @@ export function CreateExportForm({ indexes, runs, connectors }: {
   const indexRuns = runs.filter((r) => r.indexId === indexId);
   if (indexes.length === 0) return <div className="panel"><h2>New export</h2><p className="muted">Create an index and run a prompt over it first.</p></div>;
   return (
-    <form action={action} className="panel" data-testid="create-export">
+    <form onSubmit={submitWithoutReset(action)} className="panel" data-testid="create-export">
       <h2>New export</h2>
       <div className="row">
         <div className="field"><label htmlFor="x-source">Export</label>

@@ -36,8 +36,8 @@ export default async function ExportsPage() {
             <tbody>
               {exports.map((e) => (
                 <tr key={e.export_id} data-testid="export-row">
-                  <td className="mono">{e.export_id}</td>
-                  <td>{e.export_type === "index" ? "index" : "run"} <span className="mono muted">{e.target_id}</span></td>
+                  <td className="mono" style={{ fontSize: 12 }}>{e.export_id}</td>
+                  <td>{e.export_type === "index" ? "index" : "run"}<div className="mono muted" style={{ fontSize: 12 }}>{e.target_id}</div></td>
                   <td>
                     <ExportStatusBadge status={e.status} />
                     {e.status === "pending" && e.attempts > 0 && <div className="muted" style={{ fontSize: 12 }}>retry {e.attempts + 1}/{e.max_attempts}</div>}
@@ -47,8 +47,8 @@ export default async function ExportsPage() {
                   <td>{e.destination_type === "download" ? "download" : (
                     <><span>{names.get(e.destination_connector_id!) ?? e.destination_connector_id}</span><div className="mono muted" style={{ fontSize: 12 }}>{e.gcs_uri ?? [e.destination_base_path, e.destination_subpath].filter(Boolean).join("/") + "/"}</div></>
                   )}</td>
-                  <td>{e.file_size_bytes !== null ? formatBytes(e.file_size_bytes) : "—"}</td>
-                  <td>{e.created_at.slice(0, 16).replace("T", " ")}</td>
+                  <td style={{ whiteSpace: "nowrap" }}>{e.file_size_bytes !== null ? formatBytes(e.file_size_bytes) : "—"}</td>
+                  <td style={{ whiteSpace: "nowrap" }}>{e.created_at.slice(5, 16).replace("T", " ")}</td>
                   <td>{e.download_url && <a className="button secondary" href={e.download_url} download data-testid="export-download">Download</a>}</td>
                 </tr>
               ))}

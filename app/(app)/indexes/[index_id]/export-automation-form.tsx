@@ -1,5 +1,6 @@
 "use client";
 
+import { submitWithoutReset } from "../../exports/submit-without-reset";
 import { useActionState, useTransition } from "react";
 import Link from "next/link";
 import type { z } from "zod";
@@ -25,7 +26,7 @@ export function ExportAutomationForm({ indexId, automation, connectors }: {
     );
   }
   return (
-    <form action={action} className="panel" data-testid="export-automation">
+    <form onSubmit={submitWithoutReset(action)} className="panel" data-testid="export-automation">
       <h2>Export automation {status && <span className={`badge ${status === "active" ? "ok" : "warn"}`}>{status}</span>}</h2>
       <p className="muted">Each prompt run of this index that finishes (completed, or completed with failures) is exported once to the connector.</p>
       <input type="hidden" name="index_id" value={indexId} />
