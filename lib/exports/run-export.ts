@@ -65,7 +65,7 @@ export async function runExportAttempt(exportId: string): Promise<void> {
   const settings = { maxBytes: Number(e.maxBytes), retryDelaySeconds: e.retryDelaySeconds };
   if (e.attempts >= e.maxAttempts) {
     // A crashed attempt used up the last one.
-    await finishFailed(e, `Export failed after ${e.attempts} attempts: ${e.lastError ?? "the worker stopped"}`, "dead_letter");
+    await finishFailed(e, `Export failed after ${e.attempts} attempt${e.attempts === 1 ? "" : "s"}: ${e.lastError ?? "the worker stopped"}`, "dead_letter");
     return;
   }
   const attempt = e.attempts + 1;
@@ -100,7 +100,7 @@ export async function runExportAttempt(exportId: string): Promise<void> {
     const transient = !(error instanceof ExportTooLargeError) && !(error instanceof PermanentExportError) && !(isStorageError(error) && !error.retryable);
     logger.warn("export attempt failed", { exportId, attempt, transient, err: message });
     if (!transient) return finishFailed(e, message, "failed", attempt);
-    if (attempt >= e.maxAttempts) return finishFailed(e, `Export failed after ${attempt} attempts: ${message}`, "dead_letter", attempt, message);
+    if (attempt >= e.maxAttempts) return finishFailed(e, `Export failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${message}`, "dead_letter", attempt, message);
     await scheduleRetry(e, attempt, message, settings.retryDelaySeconds);
   }
 }

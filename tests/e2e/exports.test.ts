@@ -79,7 +79,7 @@ describe("browser: exports page and the index's export automation panel", () => 
     const row = await page.textContent("[data-testid=export-row]");
     expect(row).toContain("json");
     expect(row).toContain("download");
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "30-exports-completed.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "40-exports-completed.png"), fullPage: true });
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=export-download]")]);
     const doc = JSON.parse(readFileSync((await download.path())!, "utf8"));
@@ -101,10 +101,10 @@ describe("browser: exports page and the index's export automation panel", () => 
     try {
       await page.waitForSelector(`[data-testid=export-row]:has-text('s3://${bucket}/results/weekly/') [data-testid=export-status]:has-text('completed')`, { timeout: 60_000 });
     } catch (err) {
-      await page.screenshot({ path: path.join(SCREENSHOT_DIR, "31-exports-connector-FAILED.png"), fullPage: true });
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, "41-exports-connector-FAILED.png"), fullPage: true });
       throw new Error(`${(err as Error).message}\nrows: ${(await page.$$eval("[data-testid=export-row]", (r) => r.map((x) => x.textContent))).join(" | ")}`);
     }
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "31-exports-connector.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "41-exports-connector.png"), fullPage: true });
 
     await page.goto(`${base}/indexes/${index.index_id}`);
     const panel = page.locator("[data-testid=export-automation]");
@@ -116,6 +116,8 @@ describe("browser: exports page and the index's export automation panel", () => 
     expect(auto).toMatchObject({ type: "export", enabled: true, paused: false, destination_subpath: "auto", format: "jsonl" });
     await panel.locator("button:has-text('Pause')").click();
     await page.waitForSelector("[data-testid=export-automation] .badge:has-text('paused')");
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "32-index-export-automation.png"), fullPage: true });
+    expect(await panel.locator("input[name=paused]").isChecked()).toBe(true);
+    expect(await panel.locator("#ea-sub").inputValue()).toBe("auto");
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "42-index-export-automation.png"), fullPage: true });
   });
 });

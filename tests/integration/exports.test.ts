@@ -440,6 +440,35 @@ describe("export automations", () => {
     await db.$transaction((tx) => runPromptRunFinishedHooks({ ...finished, id: pausedRun.runId, status: "completed_with_failures" }, tx));
     expect(await db.export.count({ where: { workspaceId: w.workspaceId, promptRunId: pausedRun.runId } })).toBe(1);
   });
+
+  it("writes nothing when the run's transaction rolls back; counts failed automation exports on the automation", async () => {
+    const { runPromptRunFinishedHooks } = await import("@/lib/prompt-runs/hooks");
+    const indexId = await newIndex();
+    const proxy = await flakyProxy(emu.env.s3!.endpoint);
+    const stoppedUrl = proxy.url;
+    await proxy.close();
+    process.env.GANTRY_EXPORT_MAX_ATTEMPTS = "1";
+    try {
+      const conn = await s3Connector({ endpoint: stoppedUrl, name: "stopped-auto" });
+      await api("PUT", `indexes/${indexId}/automations/export`, { apiKey: w.apiKey, json: { enabled: true, paused: false, destination_connector_id: conn } });
+      const run = await seedRun(w, indexId, { videos: 1, segments: 1 });
+      const finished = { id: run.runId, workspaceId: w.workspaceId, indexId, status: "completed" as const, automationId: null };
+      await expect(db.$transaction(async (tx) => {
+        await runPromptRunFinishedHooks(finished, tx);
+        throw new Error("the run's own transition failed");
+      })).rejects.toThrow("transition failed");
+      expect(await db.export.count({ where: { promptRunId: run.runId } })).toBe(0);
+
+      await db.$transaction((tx) => runPromptRunFinishedHooks(finished, tx));
+      const row = await db.export.findFirstOrThrow({ where: { promptRunId: run.runId } });
+      const e = await waitForExport(w.apiKey, row.id);
+      expect(e).toMatchObject({ status: "failed", queue_status: "dead_letter", attempts: 1, max_attempts: 1 });
+      const a = (await api("GET", `indexes/${indexId}/automations/export`, { apiKey: w.apiKey })).body;
+      expect(a).toMatchObject({ last_export_id: row.id, consecutive_failures: 1, last_error: expect.stringContaining("Export failed after 1 attempt: ") });
+    } finally {
+      delete process.env.GANTRY_EXPORT_MAX_ATTEMPTS;
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ export default async function ExportsPage() {
                   </td>
                   <td>{e.format}</td>
                   <td>{e.destination_type === "download" ? "download" : (
-                    <><span>{names.get(e.destination_connector_id!) ?? e.destination_connector_id}</span><div className="mono muted" style={{ fontSize: 12 }}>{e.gcs_uri ?? [e.destination_base_path, e.destination_subpath].filter(Boolean).join("/") + "/"}</div></>
+                    <><span>{names.get(e.destination_connector_id!) ?? e.destination_connector_id}</span><div className="mono muted" style={{ fontSize: 12, wordBreak: "break-all", maxWidth: 300 }}>{e.gcs_uri ?? [e.destination_base_path, e.destination_subpath].filter(Boolean).join("/") + "/"}</div></>
                   )}</td>
                   <td style={{ whiteSpace: "nowrap" }}>{e.file_size_bytes !== null ? formatBytes(e.file_size_bytes) : "—"}</td>
                   <td style={{ whiteSpace: "nowrap" }}>{e.created_at.slice(5, 16).replace("T", " ")}</td>

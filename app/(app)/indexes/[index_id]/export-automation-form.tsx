@@ -26,7 +26,8 @@ export function ExportAutomationForm({ indexId, automation, connectors }: {
     );
   }
   return (
-    <form onSubmit={submitWithoutReset(action)} className="panel" data-testid="export-automation">
+    // keyed by the saved settings: the uncontrolled fields show them again after every change
+    <form key={a ? [a.enabled, a.paused, a.destination_connector_id, a.destination_subpath, a.format].join("|") : "new"} onSubmit={submitWithoutReset(action)} className="panel" data-testid="export-automation">
       <h2>Export automation {status && <span className={`badge ${status === "active" ? "ok" : "warn"}`}>{status}</span>}</h2>
       <p className="muted">Each prompt run of this index that finishes (completed, or completed with failures) is exported once to the connector.</p>
       <input type="hidden" name="index_id" value={indexId} />
