@@ -31,12 +31,12 @@ export default async function ExportsPage() {
       <div className="panel">
         <h2>Recent exports</h2>
         {exports.length === 0 ? <p className="empty">No exports yet.</p> : (
-          <table className="list">
+          <div style={{ overflowX: "auto" }}><table className="list">
             <thead><tr><th>Export</th><th>Of</th><th>Status</th><th>Format</th><th>Destination</th><th>Size</th><th>Created</th><th></th></tr></thead>
             <tbody>
               {exports.map((e) => (
                 <tr key={e.export_id} data-testid="export-row">
-                  <td className="mono" style={{ fontSize: 12 }}>{e.export_id}</td>
+                  <td className="mono" style={{ fontSize: 12, wordBreak: "break-all", maxWidth: 140 }}>{e.export_id}</td>
                   <td>{e.export_type === "index" ? "index" : "run"}<div className="mono muted" style={{ fontSize: 12 }}>{e.target_id}</div></td>
                   <td>
                     <ExportStatusBadge status={e.status} />
@@ -53,7 +53,7 @@ export default async function ExportsPage() {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table></div>
         )}
       </div>
     </>
