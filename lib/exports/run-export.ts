@@ -17,7 +17,7 @@ import { FORMAT_INFO, type ExportFormat } from "./schemas";
 // key (a re-run overwrites, never duplicates). A transient storage failure schedules the next attempt
 // with exponential backoff and jitter, until max_attempts; anything else fails the export at once.
 
-/** Where an export's bytes go: the I/O seam that tests replace to inject storage failures. */
+/** Where an export's bytes go (the I/O seam: a parameter of runExportAttempt). */
 export type ExportTarget = { provider: StorageProvider; key: string; uri(key: string): string };
 export type ExportDeps = { target(e: Export): Promise<ExportTarget> };
 
@@ -34,11 +34,6 @@ export const defaultExportDeps: ExportDeps = {
   },
 };
 
-let deps: ExportDeps = defaultExportDeps;
-/** Tests only: replace the destination seam (null restores the default). */
-export function setExportDeps(next: ExportDeps | null): void {
-  deps = next ?? defaultExportDeps;
-}
 
 function connectorUri(c: { provider: string; bucket: string | null; storageAccount: string | null; container: string | null } | null, key: string): string {
   if (!c) return key;
@@ -56,10 +51,12 @@ export const runExportJob = defineJob<{ exportId: string }>(
   "exports.run",
   async ({ exportId }) => runExportAttempt(exportId),
   // Retries here only recover crashed workers (the lease ran out); storage retries are attempts.
-  { retryLimit: 3, retryDelay: 5, expireInSeconds: 3600 },
+  // The lease bounds how long a crashed worker's export waits before another worker takes it over; an
+  // artifact is at most GANTRY_EXPORT_MAX_BYTES, written in minutes at worst.
+  { retryLimit: 3, retryDelay: 5, expireInSeconds: 900 },
 );
 
-export async function runExportAttempt(exportId: string): Promise<void> {
+export async function runExportAttempt(exportId: string, deps: ExportDeps = defaultExportDeps): Promise<void> {
   const e = await db.export.findUnique({ where: { id: exportId } });
   if (!e || e.status === "completed" || e.status === "failed") return;
   const settings = { maxBytes: Number(e.maxBytes), retryDelaySeconds: e.retryDelaySeconds };

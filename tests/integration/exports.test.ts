@@ -348,6 +348,37 @@ describe("connector exports", () => {
     }
   });
 
+  it("fails at once, without retrying, when the storage refuses for good (permission denied)", async () => {
+    const { runExportAttempt } = await import("@/lib/exports/run-export");
+    const { StorageError } = await import("@/lib/providers/errors");
+    const indexId = await newIndex();
+    await seedRun(w, indexId, { videos: 1, segments: 1 });
+    // A row without a queue job (so no worker races this direct call through the I/O seam).
+    const { newId } = await import("@/lib/ids");
+    const id = newId("exp");
+    await db.export.create({ data: {
+      id, workspaceId: w.workspaceId, indexId, exportType: "index", targetId: indexId, maxAttempts: 5, maxBytes: BigInt(1 << 20), retryDelaySeconds: 0,
+      destinationType: "connector", destinationConnectorId: await cachedS3(), destinationBasePath: "gantry/out",
+    } });
+    let writes = 0;
+    const refusing = {
+      target: async () => ({
+        key: `gantry/out/${id}.json`, uri: (k: string) => `s3://x/${k}`,
+        provider: { write: async (_k: string, body: NodeJS.ReadableStream) => {
+          writes++;
+          for await (const chunk of body) void chunk; // consume like a real upload, then refuse
+          throw new StorageError("permission_denied", "S3 write: access denied (AccessDenied, HTTP 403)", { retryable: false, status: 403 });
+        } } as never,
+      }),
+    };
+    await runExportAttempt(id, refusing);
+    const e = await getExportChecked(w.apiKey, id);
+    expect(e).toMatchObject({ status: "failed", queue_status: "failed", attempts: 1, gcs_uri: null });
+    expect(e.error_message).toContain("access denied");
+    await runExportAttempt(id, refusing); // a duplicate delivery of the job does nothing
+    expect(writes).toBe(1);
+  });
+
   it("gives up after max_attempts on a stopped endpoint: failed, dead_letter, last_error", async () => {
     const proxy = await flakyProxy(emu.env.s3!.endpoint);
     const stoppedUrl = proxy.url;
