@@ -348,6 +348,21 @@ describe("connector exports", () => {
     }
   });
 
+  it("keeps a connector that an unfinished export writes to from being deleted (409 connector_in_use)", async () => {
+    const { newId } = await import("@/lib/ids");
+    const conn = await s3Connector({ name: "busy" });
+    const indexId = await newIndex();
+    const id = newId("exp");
+    await db.export.create({ data: {
+      id, workspaceId: w.workspaceId, indexId, exportType: "index", targetId: indexId, maxAttempts: 5, maxBytes: BigInt(1 << 20), retryDelaySeconds: 0,
+      destinationType: "connector", destinationConnectorId: conn, destinationBasePath: "gantry/out",
+    } });
+    const busy = await api("DELETE", `connectors/${conn}`, { apiKey: w.apiKey });
+    expect([busy.status, busy.body.error.code, busy.body.error.details.in_use_by]).toEqual([409, "connector_in_use", [id]]);
+    await db.export.update({ where: { id }, data: { status: "failed" } });
+    expect((await api("DELETE", `connectors/${conn}`, { apiKey: w.apiKey })).status).toBe(200);
+  });
+
   it("fails at once, without retrying, when the storage refuses for good (permission denied)", async () => {
     const { runExportAttempt } = await import("@/lib/exports/run-export");
     const { StorageError } = await import("@/lib/providers/errors");
