@@ -18,6 +18,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           <Link href="/imports">Imports</Link>
           <Link href="/prompts">Prompts</Link>
           <Link href="/webhooks">Webhooks</Link>
+          <Link href="/exports">Exports</Link>
           <Link href="/settings/api-keys">API keys</Link>
         </nav>
         <div className="who">

@@ -56,7 +56,9 @@ export function buildOpenApiDocument(operations: Operation[], serverUrl = "/api/
       responses[status] = {
         description: op.summary,
         ...(headers ? { headers } : {}),
-        content: { "application/json": { schema: op.response ? schemaOf(op.response, "output") : {} } },
+        content: op.responseMediaType
+          ? { [op.responseMediaType]: { schema: { type: "string", format: "binary" } } }
+          : { "application/json": { schema: op.response ? schemaOf(op.response, "output") : {} } },
       };
     }
     responses.default = { description: "Error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
@@ -72,7 +74,7 @@ export function buildOpenApiDocument(operations: Operation[], serverUrl = "/api/
     };
     if (op.body) {
       const mediaType = op.bodyKind === "multipart" ? "multipart/form-data" : "application/json";
-      operation.requestBody = { required: true, content: { [mediaType]: { schema: schemaOf(op.body, "input") } } };
+      operation.requestBody = { required: !op.bodyOptional, content: { [mediaType]: { schema: schemaOf(op.body, "input") } } };
     }
     paths[op.path] ??= {};
     paths[op.path][op.method.toLowerCase()] = operation;

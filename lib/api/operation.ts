@@ -22,6 +22,10 @@ export type Operation = {
   bodyKind?: "json" | "multipart" | "auto";
   query?: z.ZodType;
   response?: z.ZodType;
+  /** Media type of a non-JSON success response (e.g. a streamed file). */
+  responseMediaType?: string;
+  /** The body may be omitted entirely (all its fields optional). */
+  bodyOptional?: boolean;
   /** 200 by default; 201 for creations, 202 for accepted work, 204 for empty. */
   status?: number;
   /** "array": bare JSON array + X-Next-Cursor; "page": {data, pagination}. */

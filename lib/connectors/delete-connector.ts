@@ -5,6 +5,7 @@ import { connectorUsage } from "./usage";
 // Features that reference connectors register their in-use checks when imported.
 import "@/lib/imports/import-jobs";
 import "@/lib/automations/import-automation";
+import "@/lib/automations/export-automation";
 
 /** Media already imported stay; only the connector (and its sealed credentials) go. */
 export async function deleteConnector(workspaceId: string, connectorId: string): Promise<void> {

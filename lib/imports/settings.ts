@@ -1,4 +1,4 @@
-import { intSetting as intEnv } from "@/lib/config/int-setting";
+import { intEnv } from "@/lib/config/int-env";
 
 // Import tunables, read once per process (documented in the README).
 

@@ -6,5 +6,7 @@ import * as promptRunJobs from "../prompt-runs/jobs";
 import * as automationScheduler from "../automations/scheduler";
 import * as automationScans from "../automations/scan-location";
 import * as webhookJobs from "../webhooks/jobs";
+import * as exportJobs from "../exports/run-export";
+import * as exportAutomation from "../automations/export-automation";
 
-export const jobModules: readonly object[] = [importJobs, promptRunJobs, automationScheduler, automationScans, webhookJobs];
+export const jobModules: readonly object[] = [importJobs, promptRunJobs, automationScheduler, automationScans, webhookJobs, exportJobs, exportAutomation];

@@ -3,7 +3,7 @@ import { chunkByBytes } from "@/lib/db/batches";
 import { newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
 import { env } from "@/lib/config/env";
-import { intSetting } from "@/lib/config/int-setting";
+import { intEnv } from "@/lib/config/int-env";
 import { defineJob } from "@/lib/jobs/registry";
 import { enqueue, getBoss } from "@/lib/jobs/queue";
 import { recordEvent, type EventType } from "@/lib/events/record-event";
@@ -17,11 +17,11 @@ const DISPATCH_PAGES_PER_STEP = 20;
 /** A runner works this long, then hands over to a fresh queue job (bounds the queue lease). */
 const STEP_SECONDS = 60;
 /** A claimed video whose runner vanished is taken over after this long. */
-const LEASE_SECONDS = intSetting("GANTRY_PROMPT_RUN_LEASE_SECONDS", 900, 5);
+const LEASE_SECONDS = intEnv("GANTRY_PROMPT_RUN_LEASE_SECONDS", 900, 5);
 /** Attempts per video for transient engine errors (rate limits, 5xx, timeouts). */
-const VIDEO_ATTEMPTS = intSetting("GANTRY_PROMPT_RUN_VIDEO_ATTEMPTS", 3, 1);
+const VIDEO_ATTEMPTS = intEnv("GANTRY_PROMPT_RUN_VIDEO_ATTEMPTS", 3, 1);
 /** Base of the per-video retry backoff: attempt n waits base·2^n·(1 + random) ms. */
-const RETRY_BASE_MS = () => intSetting("GANTRY_PROMPT_RUN_RETRY_BASE_MS", 2500, 1);
+const RETRY_BASE_MS = () => intEnv("GANTRY_PROMPT_RUN_RETRY_BASE_MS", 2500, 1);
 
 /** Inserts the per-video rows of a run (batched; a re-run after a crash inserts nothing twice). */
 export async function insertRunVideos(client: Tx | typeof db, runId: string, videoIds: readonly string[]): Promise<void> {

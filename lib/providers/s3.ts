@@ -53,6 +53,8 @@ export interface S3ProviderConfig {
 
 export const S3_PART_SIZE = 8 * 1024 * 1024;
 export const S3_QUEUE_SIZE = 4;
+/** S3's smallest part (all but the last). */
+export const S3_MIN_PART_SIZE = 5 * 1024 * 1024;
 
 export function createS3Provider(cfg: S3ProviderConfig): StorageProvider {
   const custom = Boolean(cfg.endpoint);
@@ -186,12 +188,15 @@ export function createS3Provider(cfg: S3ProviderConfig): StorageProvider {
       const counter = new ByteCounter(info.size);
       body.on("error", (err) => counter.destroy(err));
       body.pipe(counter);
+      // A buffering bound trades parallel parts (and part size, down to S3's 5 MiB minimum) for memory.
+      const partSize = info.maxBufferedBytes ? Math.max(S3_MIN_PART_SIZE, Math.min(S3_PART_SIZE, Math.floor(info.maxBufferedBytes / 2))) : S3_PART_SIZE;
+      const queueSize = info.maxBufferedBytes ? Math.max(1, Math.min(S3_QUEUE_SIZE, Math.floor(info.maxBufferedBytes / partSize))) : S3_QUEUE_SIZE;
       const upload = new Upload({
         client,
         params: { Bucket, Key: path, Body: counter, ContentType: info.contentType },
         // S3 allows 10,000 parts: grow the parts for very large known sizes (unknown sizes: 80 GB max).
-        partSize: info.size !== undefined ? Math.max(S3_PART_SIZE, Math.ceil(info.size / 9_000)) : S3_PART_SIZE,
-        queueSize: S3_QUEUE_SIZE,
+        partSize: info.size !== undefined ? Math.max(partSize, Math.ceil(info.size / 9_000)) : partSize,
+        queueSize,
         leavePartsOnError: false,
       });
       try {

@@ -64,6 +64,11 @@ export interface WriteInfo {
   /** Known size in bytes; a mismatch with the streamed body fails the write (the object is removed). */
   size?: number;
   contentType?: string;
+  /**
+   * Upper bound on the body bytes the provider buffers for this upload (parts in flight). Default: the
+   * provider's throughput-oriented setting. Exports pass a small bound to keep the worker's memory low.
+   */
+  maxBufferedBytes?: number;
 }
 
 export type CheckName = "list" | "read" | "write";

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { readEmulatorEnv, startEmulators } from "../../scripts/emulators/index";
+import { lockPathFor } from "../../lib/db/embedded";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -55,6 +56,8 @@ export default async function setup(project: TestProject) {
     await new Promise((r) => setTimeout(r, 500));
   }
   project.provide("baseUrl", base);
+  // The server's database, for tests that seed rows the UI cannot make yet (e.g. finished prompt runs).
+  project.provide("databaseUrl", process.env.GANTRY_E2E_DATABASE_URL ?? embeddedUrl(dataDir));
   return async () => {
     server?.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 1500));
@@ -67,5 +70,12 @@ export default async function setup(project: TestProject) {
 declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
+    databaseUrl: string;
   }
+}
+
+/** The URL of the server's embedded database, from its owner lock (the operator CLI borrows it the same way). */
+function embeddedUrl(dir: string): string {
+  const lock = JSON.parse(readFileSync(lockPathFor(path.join(dir, "pglite")), "utf8")) as { url: string | null };
+  return lock.url ?? "";
 }

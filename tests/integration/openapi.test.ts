@@ -36,4 +36,18 @@ describe("GET /openapi.json", () => {
     expect(schema.required).toEqual(["name"]);
     expect(schema.additionalProperties).toBe(false);
   });
+
+  it("documents exports and the export automation (optional create body, streamed download)", async () => {
+    const doc = (await api("GET", "openapi.json")).body;
+    const create = doc.paths["/exports/index/{index_id}"].post;
+    expect(create.requestBody.required).toBe(false);
+    expect(Object.keys(create.requestBody.content["application/json"].schema.properties).sort()).toEqual(
+      ["destination_connector_id", "destination_subpath", "format", "prompt_run_ids"]);
+    expect(create.responses["202"]).toBeDefined();
+    expect(doc.paths["/exports/{export_id}/download"].get.responses["200"].content["application/octet-stream"]).toBeDefined();
+    expect(Object.keys(doc.paths["/exports/{export_id}/download-url"].post.responses["200"].content["application/json"].schema.properties).sort())
+      .toEqual(["destination_connector_id", "destination_type", "download_url", "export_id", "status"]);
+    expect(Object.keys(doc.paths["/indexes/{index_id}/automations/export"]).sort()).toEqual(["delete", "get", "put"]);
+    expect(doc.paths["/exports"].get["x-required-scope"]).toBe("read");
+  });
 });

@@ -6,7 +6,8 @@ import * as connectors from "./connectors";
 import * as imports from "./imports";
 import * as prompts from "./prompts";
 import * as webhooks from "./webhooks";
+import * as exportOps from "./exports";
 
 // Every operation of /api/v2: the OpenAPI document is generated from this list, and a test checks
 // that every route file under app/api/v2 appears in it.
-export const ALL_OPERATIONS: Operation[] = [auth, apiKeys, indexes, connectors, imports, prompts, webhooks].flatMap((m) => Object.values(m) as Operation[]);
+export const ALL_OPERATIONS: Operation[] = [auth, apiKeys, indexes, connectors, imports, prompts, webhooks, exportOps].flatMap((m) => Object.values(m) as Operation[]);

@@ -7,6 +7,7 @@ import { getIndex } from "@/lib/indexes/indexes";
 import { listIndexVideos, toVideoDto } from "@/lib/videos/videos";
 import { formatBytes } from "../../connectors/ui";
 import { ImportForm } from "./import-form";
+import { ExportAutomationPanel } from "./export-automation-panel";
 import { JobStatusBadge } from "../../imports/ui";
 import { env } from "@/lib/config/env";
 import { toImportAutomationDto } from "@/lib/automations/import-automation";
@@ -57,6 +58,7 @@ export default async function IndexPage({ params, searchParams }: { params: Prom
           </tbody></table>
         )}
       </div>
+      <ExportAutomationPanel workspaceId={p.workspaceId} indexId={index_id} />
       {jobs.length > 0 && (
         <div className="panel">
           <h2>Recent imports <Link href={`/imports?index_id=${index_id}`} style={{ fontSize: 13, fontWeight: 400 }}>all</Link></h2>

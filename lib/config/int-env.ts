@@ -1,5 +1,5 @@
-/** A whole-number tunable from the environment, read when called (documented in the README). */
-export function intSetting(name: string, def: number, min: number): number {
+/** An integer tunable from the environment (default when unset); a bad value throws naming the variable. */
+export function intEnv(name: string, def: number, min: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return def;
   const n = Number(raw);
