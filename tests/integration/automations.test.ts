@@ -251,4 +251,31 @@ describe("import automation behaviour (clock driven)", () => {
     expect(paths).toHaveLength(60);
     expect(new Set(paths.map((p) => p.sourcePath)).size).toBe(60);
   }, 120_000);
+
+  it("end to end: an automation's import → its preset prompt run → the export automation delivers that run to a connector", async () => {
+    const s3 = emu.env.s3!;
+    const src = await source({ "e2e/a.png": fixture("still.png") });
+    const out = await api("POST", "connectors/s3", { apiKey: w.apiKey, json: {
+      name: "out", bucket: src.bucket, region: s3.region, aws_access_key_id: s3.accessKeyId, aws_secret_access_key: s3.secretAccessKey,
+      endpoint: s3.endpoint, scopes: ["export"], export_base_path: "results",
+    } });
+    expect(out.status).toBe(201);
+    const indexId = await newIndex();
+    const exp = await api("PUT", `indexes/${indexId}/automations/export`, { apiKey: w.apiKey, json: { enabled: true, paused: false, destination_connector_id: out.body.connector_id, destination_subpath: "daily", format: "jsonl" } });
+    expect(exp.status).toBe(200);
+    const id = (await api("PUT", `indexes/${indexId}/automations/import`, { apiKey: w.apiKey, json: {
+      connector_id: src.connectorId, source_prefix: "e2e/", debounce_interval: "5m", backfill: true, prompt_preset: { prompt_id: promptId },
+    } })).body.automation_id;
+    expect(await tickAutomations()).toContain(id);
+    const jobId = await until("job", async () => (await db.automation.findUnique({ where: { id } }))?.lastImportJobId);
+    const runId = await until("run", async () => (await api("GET", `import-jobs/${jobId}`, { apiKey: w.apiKey })).body.prompt_run_id);
+    expect((await waitForRun(runId)).status).toBe("completed");
+    const exported = await until("export", async () => {
+      const list = (await api("GET", "exports", { apiKey: w.apiKey })).body as { export_id: string; status: string; prompt_run_ids?: string[]; target_id: string; destination_uri: string | null }[];
+      const mine = list.filter((e) => e.target_id === runId || e.prompt_run_ids?.includes(runId));
+      return mine.length && mine.every((e) => e.status === "completed") ? mine : null;
+    });
+    expect(exported).toHaveLength(1);
+    expect(exported[0].destination_uri).toMatch(new RegExp(`results/daily/${exported[0].export_id}\\.jsonl$`));
+  }, 120_000);
 });
