@@ -8,7 +8,8 @@ import { recordEvent } from "@/lib/events/record-event";
 import { mediaStore } from "@/lib/media/store";
 import { providerForConnector } from "@/lib/providers/factory";
 import { isStorageError } from "@/lib/providers/errors";
-import type { ImportJob } from "@/lib/generated/prisma/client";
+import { listWithReadAhead } from "@/lib/providers/read-ahead";
+import type { ImportItem, ImportJob } from "@/lib/generated/prisma/client";
 import { classifyFiles } from "./classify";
 import { importFile } from "./import-file";
 import { refreshProgress, refreshProgressThrottled } from "./progress";
@@ -43,7 +44,8 @@ export const scanImportJob = defineJob<{ jobId: string }>(
       if (!current || !ACTIVE.includes(current.status)) return; // cancelled meanwhile
       let page;
       try {
-        page = await provider.list({ prefix: matcher.listPrefix, delimiter: job.recursive ? undefined : "/", cursor, pageSize: 1000 });
+        // The next page is listed while this one is classified and recorded.
+        page = await listWithReadAhead(provider, { prefix: matcher.listPrefix, delimiter: job.recursive ? undefined : "/", cursor, pageSize: 1000 });
       } catch (err) {
         if (isStorageError(err) && err.retryable) throw err; // the queue retries the step with backoff
         await failJob(job, `listing failed: ${(err as Error).message}`);
@@ -53,9 +55,13 @@ export const scanImportJob = defineJob<{ jobId: string }>(
       const classified = await classifyFiles(job, files);
       await insertItems(jobId, classified);
       await db.importJob.update({ where: { id: jobId }, data: { listingCursor: page.cursor ?? null, listingDone: !page.cursor } });
-      await refreshProgress(jobId);
+      if (classified.some((c) => !c.skip)) signalItems(jobId);
+      // Counts are recomputed at most once a second while listing (a recount per page made a rescan of
+      // n files O(n²)); maybeFinish recounts once more before the job ends.
+      await refreshProgressThrottled(jobId);
       await maybeProgressEvent(job);
       if (!page.cursor) {
+        signalItems(jobId);
         await db.importJob.updateMany({ where: { id: jobId, status: "scanning" }, data: { status: "importing" } });
         await maybeFinish(jobId);
         return;
@@ -112,11 +118,12 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
           await maybeFinish(jobId);
           return;
         }
-        // Listing still running: look again shortly.
-        await enqueue(runImportJob, { jobId, slot }, { startAfter: 1 });
-        return;
+        // Listing still running: wait for the scan's next page (woken at once when the scan runs in this
+        // process; another process's scan is noticed within a second), then look again.
+        await waitForItems(jobId, 1000);
+        continue;
       }
-      await db.importJob.update({ where: { id: jobId }, data: { currentFile: item.path } });
+      if (throttled(`file:${jobId}`, 1000)) await db.importJob.update({ where: { id: jobId }, data: { currentFile: item.path } });
       const outcome = await importFile(job, item, provider, store, () =>
         db.importItem.updateMany({ where: { id: item.id, status: "importing" }, data: { claimedAt: new Date() } }).then(() => undefined),
       );
@@ -138,18 +145,56 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
   { retryLimit: 10, retryDelay: 1, expireInSeconds: importSettings.leaseSeconds + importSettings.stepSeconds + 10 },
 );
 
-async function claimItem(jobId: string) {
+/** Claims one file (the row comes back from the claim itself: one statement). */
+async function claimItem(jobId: string): Promise<ImportItem | null> {
   const staleBefore = new Date(Date.now() - importSettings.leaseSeconds * 1000);
-  const rows = await db.$queryRaw<{ id: string }[]>`
+  const rows = await db.$queryRaw<ImportItem[]>`
     UPDATE import_items SET status = 'importing', claimed_at = now(), attempts = attempts + 1, updated_at = now()
     WHERE id = (
       SELECT id FROM import_items
       WHERE job_id = ${jobId} AND (status = 'pending' OR (status = 'importing' AND claimed_at < ${staleBefore}))
       ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
     )
-    RETURNING id`;
+    RETURNING id, job_id AS "jobId", path, version, etag, size_bytes AS "sizeBytes", status, reason, video_id AS "videoId",
+              attempts, claimed_at AS "claimedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
   if (!rows.length) return null;
-  return db.importItem.findUnique({ where: { id: rows[0].id } });
+  const r = rows[0];
+  return { ...r, sizeBytes: BigInt(r.sizeBytes), attempts: Number(r.attempts) };
+}
+
+// In-process hand-off between a job's scan and its runners: a runner with nothing to claim waits here
+// until the scan has recorded a page with files to import (or finished), instead of re-queueing itself.
+const itemWaiters = new Map<string, Set<() => void>>();
+
+function signalItems(jobId: string): void {
+  const waiters = itemWaiters.get(jobId);
+  if (!waiters) return;
+  itemWaiters.delete(jobId);
+  for (const w of waiters) w();
+}
+
+function waitForItems(jobId: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let waiters = itemWaiters.get(jobId);
+    if (!waiters) itemWaiters.set(jobId, (waiters = new Set()));
+    const done = () => {
+      clearTimeout(timer);
+      waiters.delete(done);
+      if (waiters.size === 0 && itemWaiters.get(jobId) === waiters) itemWaiters.delete(jobId);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    waiters.add(done);
+  });
+}
+
+/** True at most once per `ms` per key in this process (for writes that only feed the UI). */
+const lastTimes = new Map<string, number>();
+function throttled(key: string, ms: number, now = Date.now()): boolean {
+  if (now - (lastTimes.get(key) ?? 0) < ms) return false;
+  if (lastTimes.size > 10_000) lastTimes.clear();
+  lastTimes.set(key, now);
+  return true;
 }
 
 export async function startRunners(job: Pick<ImportJob, "id">): Promise<void> {
@@ -199,6 +244,7 @@ async function failJob(job: ImportJob, message: string): Promise<void> {
 
 /** import_job.progress at most every 10 s per job. */
 async function maybeProgressEvent(job: ImportJob): Promise<void> {
+  if (!throttled(`progress:${job.id}`, 10_000)) return; // this process tried less than 10 s ago
   const cutoff = new Date(Date.now() - 10_000);
   const won = await db.importJob.updateMany({
     where: { id: job.id, OR: [{ lastProgressAt: null }, { lastProgressAt: { lt: cutoff } }] },
