@@ -383,7 +383,10 @@ async function queueExists(exec: JobDb, name: string): Promise<boolean> {
 // costs one polling interval.
 
 type Waker = (queue: string) => void;
-const wakers = new Set<Waker>();
+// On globalThis: Next.js bundles the route handlers that enqueue and instrumentation.ts (which runs the
+// inline worker) separately, each with its own copy of this module.
+const gw = globalThis as unknown as { __gantryJobWakers?: Set<Waker> };
+const wakers = (gw.__gantryJobWakers ??= new Set<Waker>());
 
 /** Registers a wake-up callback for jobs enqueued in this process; returns the unregister function. */
 export function onEnqueued(fn: Waker): () => void {
