@@ -295,8 +295,9 @@ export async function main(argv: string[]): Promise<number> {
     server = await serverPromise;
     const api = new Api(server.baseUrl, server.apiKey);
     {
-      // Short-lived connections only: an open client holds the embedded database's one session, and the
-      // server's own queries wait behind it.
+      // Short-lived connections. (The hang once seen with a long-lived client here was the embedded
+      // server's queue treating a fresh connection's StartupMessage as an open batch, so an idle client
+      // that had only connected held the shared session: fixed in lib/db/pglite-queue.ts, with a test.)
       const srv = server;
       jobTimes = async (id) => {
         const pg = (await import("pg")).default;
