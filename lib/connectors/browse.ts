@@ -6,6 +6,7 @@ import { iso } from "@/lib/api/serialize";
 import { providerForConnectorRow } from "@/lib/providers/factory";
 import { db } from "@/lib/db";
 import { InvalidCursorError } from "@/lib/providers/errors";
+import { listWithReadAhead } from "@/lib/providers/read-ahead";
 import type { RemoteObject, StorageProvider } from "@/lib/providers/types";
 import { assertConnectorUsable } from "./connectors";
 import { extensionOf, mimeOf } from "@/lib/media/media-types";
@@ -79,7 +80,9 @@ export async function browseMatching(
   for (;;) {
     let page;
     try {
-      page = await provider.list({ prefix: matcher.listPrefix, delimiter: q.recursive ? undefined : "/", cursor: state.c, pageSize: PAGE_SIZE });
+      // The next provider page is read ahead while this answer travels: the client's next request
+      // (or this loop's next turn) then finds it ready.
+      page = await listWithReadAhead(provider, { prefix: matcher.listPrefix, delimiter: q.recursive ? undefined : "/", cursor: state.c, pageSize: PAGE_SIZE });
     } catch (err) {
       if (err instanceof InvalidCursorError) throw new ApiError("invalid_cursor", "The cursor does not belong to this browse request.");
       throw err;

@@ -12,6 +12,12 @@ import type { PGlite } from "@electric-sql/pglite";
  * (see also electric-sql/pglite#1046). The fix is the same rule the stock queue already applies to open
  * transactions: once a connection has started a batch (any message other than Sync or a simple Query),
  * only that connection's messages run until its Sync, then everyone else's.
+ *
+ * Only the extended-protocol messages open a batch. Treating every other message as one (the first
+ * version did) made a connection's StartupMessage (whose first byte is a length byte, 0x00) take the
+ * session: a client that connected and then sat idle before its first query — a bench-side pg client
+ * kept open for later — held every other connection's queries until it spoke again, and the server's
+ * requests hung. tests/integration/pglite-queue.test.ts checks an idle fresh connection blocks nobody.
  */
 type Entry = {
   handlerId: number;
@@ -21,9 +27,11 @@ type Entry = {
   reject: (e: unknown) => void;
 };
 
-const SYNC = 0x53; // 'S'
-const QUERY = 0x51; // 'Q'
-const TERMINATE = 0x58; // 'X'
+/**
+ * Frontend messages that are part of an extended-query batch (ended by Sync): Parse, Bind, Describe,
+ * Execute, Close, Flush; and CopyData (a COPY in progress, ended by CopyDone / CopyFail).
+ */
+const BATCH_MESSAGES = new Set([0x50, 0x42, 0x44, 0x45, 0x43, 0x48, 0x64]);
 
 export class BatchAwareQueryQueue {
   private queue: Entry[] = [];
@@ -72,9 +80,8 @@ export class BatchAwareQueryQueue {
           entry.reject(err);
           continue;
         }
-        const type = entry.message[0];
         this.owner = entry.handlerId;
-        this.inBatch = !(type === SYNC || type === QUERY || type === TERMINATE);
+        this.inBatch = BATCH_MESSAGES.has(entry.message[0]);
         entry.resolve(bytes);
       }
     } finally {

@@ -20,6 +20,8 @@ export type FileOutcome = { status: "imported"; videoId: string } | { status: "s
 
 class PermanentImportError extends Error {}
 
+const STREAM_BUFFER_BYTES = 1024 * 1024;
+
 function safeName(p: string): string {
   const base = path.posix.basename(p).normalize("NFC").replace(/[\u0000-\u001f\u007f/\\]/g, "_");
   return base.length > 200 ? base.slice(-200) : base || "file";
@@ -74,16 +76,18 @@ async function importOnce(
   const heartbeat = setInterval(() => void renewClaim().catch(() => {}), Math.max(1000, (importSettings.leaseSeconds * 1000) / 3));
   try {
     const body = await source.read(item.path);
+    // Large buffers between the network and the scratch file: fewer, bigger writes for big files.
     await pipeline(
       body,
       new Transform({
+        highWaterMark: STREAM_BUFFER_BYTES,
         transform(chunk: Buffer, _enc, cb) {
           hash.update(chunk);
           bytes += chunk.length;
           cb(null, chunk);
         },
       }),
-      createWriteStream(scratch),
+      createWriteStream(scratch, { highWaterMark: STREAM_BUFFER_BYTES }),
     );
     const expected = Number(item.sizeBytes);
     if (bytes !== expected) throw new PermanentImportError(`size mismatch: the listing said ${expected} bytes, ${bytes} were read (the file changed during the import?)`);
@@ -110,9 +114,12 @@ async function recordVideo(
   store: MediaStore,
   r: { sha256: string; bytes: number; facts: Awaited<ReturnType<typeof probeMedia>> },
 ): Promise<FileOutcome> {
-  // A previous attempt (crashed after this point) already made the video: reuse it.
-  const earlier = await db.video.findUnique({ where: { importItemId: item.id } });
-  if (earlier) return { status: "imported", videoId: earlier.id };
+  // A previous attempt (crashed after this point) already made the video: reuse it. A first claim has
+  // no earlier attempt (and the unique import_item_id below catches any race anyway).
+  if (item.attempts > 1) {
+    const earlier = await db.video.findUnique({ where: { importItemId: item.id } });
+    if (earlier) return { status: "imported", videoId: earlier.id };
+  }
 
   const sourceKey = sourceKeyOf(job.indexId, job.connectorId, item.path, item.version);
   const base = {

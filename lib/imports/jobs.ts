@@ -8,7 +8,8 @@ import { recordEvent } from "@/lib/events/record-event";
 import { mediaStore } from "@/lib/media/store";
 import { providerForConnector } from "@/lib/providers/factory";
 import { isStorageError } from "@/lib/providers/errors";
-import type { ImportJob } from "@/lib/generated/prisma/client";
+import { listWithReadAhead } from "@/lib/providers/read-ahead";
+import type { ImportItem, ImportJob } from "@/lib/generated/prisma/client";
 import { classifyFiles } from "./classify";
 import { importFile } from "./import-file";
 import { refreshProgress, refreshProgressThrottled } from "./progress";
@@ -17,8 +18,10 @@ import { runImportJobFinishedHooks } from "./hooks";
 
 const ACTIVE = ["pending", "scanning", "importing"];
 const PAGES_PER_SCAN_STEP = 20;
-/** Keep each insert statement far below the embedded server's 64 KiB message limit. */
-const INSERT_BATCH_BYTES = 24 * 1024;
+/** A runner re-reads its job's status (a cancel) at most this often while files keep coming. */
+const STATUS_CHECK_MS = 500;
+/** Keep each insert statement well below the embedded server's 64 KiB message limit. */
+const INSERT_BATCH_BYTES = 32 * 1024;
 
 // ---------------------------------------------------------------------------------------------------
 // Scan: list the location page by page (checkpointing the provider cursor), record one row per file.
@@ -44,7 +47,8 @@ export const scanImportJob = defineJob<{ jobId: string }>(
       if (!current || !ACTIVE.includes(current.status)) return; // cancelled meanwhile
       let page;
       try {
-        page = await provider.list({ prefix: matcher.listPrefix, delimiter: job.recursive ? undefined : "/", cursor, pageSize: 1000 });
+        // The next page is listed while this one is classified and recorded.
+        page = await listWithReadAhead(provider, { prefix: matcher.listPrefix, delimiter: job.recursive ? undefined : "/", cursor, pageSize: 1000 });
       } catch (err) {
         if (isStorageError(err) && err.retryable) throw err; // the queue retries the step with backoff
         await failJob(job, `listing failed: ${(err as Error).message}`);
@@ -54,9 +58,13 @@ export const scanImportJob = defineJob<{ jobId: string }>(
       const classified = await classifyFiles(job, files);
       await insertItems(jobId, classified);
       await db.importJob.update({ where: { id: jobId }, data: { listingCursor: page.cursor ?? null, listingDone: !page.cursor } });
-      await refreshProgress(jobId);
+      if (classified.some((c) => !c.skip)) signalItems(jobId);
+      // Counts are recomputed at most once a second while listing (a recount per page made a rescan of
+      // n files O(n²)); maybeFinish recounts once more before the job ends.
+      await refreshProgressThrottled(jobId);
       await maybeProgressEvent(job);
       if (!page.cursor) {
+        signalItems(jobId);
         await db.importJob.updateMany({ where: { id: jobId, status: "scanning" }, data: { status: "importing" } });
         await maybeFinish(jobId);
         return;
@@ -68,24 +76,36 @@ export const scanImportJob = defineJob<{ jobId: string }>(
   { retryLimit: 8, retryDelay: 5, expireInSeconds: 120 + importSettings.leaseSeconds },
 );
 
+/**
+ * One row per listed file, in few statements: each INSERT takes the page's columns as arrays (unnest),
+ * bounded to INSERT_BATCH_BYTES of parameters. ON CONFLICT DO NOTHING: a page listed again after a
+ * crash inserts nothing twice. (Prisma's createMany took 100–200 ms per statement of ~85 rows here.)
+ */
 async function insertItems(jobId: string, rows: Awaited<ReturnType<typeof classifyFiles>>): Promise<void> {
   let batch: typeof rows = [];
   let size = 0;
   const flush = async () => {
     if (!batch.length) return;
-    await db.importItem.createMany({
-      data: batch.map(({ file, skip }) => ({
-        id: newId("item"), jobId, path: file.path, version: file.version, etag: file.etag, sizeBytes: BigInt(file.size),
-        status: skip ? "skipped" : "pending", reason: skip,
-      })),
-      skipDuplicates: true, // a re-listed page after a crash inserts nothing twice
-    });
+    const ids = batch.map(() => newId("item"));
+    const paths = batch.map((r) => r.file.path);
+    const versions = batch.map((r) => r.file.version);
+    const etags = batch.map((r) => r.file.etag);
+    const sizes = batch.map((r) => String(r.file.size));
+    const statuses = batch.map((r) => (r.skip ? "skipped" : "pending"));
+    const reasons = batch.map((r) => r.skip);
+    await db.$executeRaw`
+      INSERT INTO import_items (id, job_id, path, version, etag, size_bytes, status, reason, updated_at)
+      SELECT t.id, ${jobId}, t.path, t.version, t.etag, t.size_bytes, t.status, t.reason, now()
+      FROM unnest(${ids}::text[], ${paths}::text[], ${versions}::text[], ${etags}::text[], ${sizes}::bigint[], ${statuses}::text[], ${reasons}::text[])
+        AS t(id, path, version, etag, size_bytes, status, reason)
+      ON CONFLICT DO NOTHING`;
     batch = [];
     size = 0;
   };
   for (const r of rows) {
     batch.push(r);
-    size += Buffer.byteLength(r.file.path) * 2 + 200;
+    // Array literal bytes: each value quoted and escaped (a path of quotes/backslashes can double).
+    size += 2 * (Buffer.byteLength(r.file.path) + Buffer.byteLength(r.file.version) + Buffer.byteLength(r.file.etag ?? "")) + 80;
     if (size >= INSERT_BATCH_BYTES) await flush();
   }
   await flush();
@@ -104,8 +124,14 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
     const store = mediaStore();
     const provider = await openSource(job);
     if (!provider) return;
+    let status: { status: string; listingDone: boolean } | null = null;
+    let checkedAt = 0;
     while (Date.now() - started < importSettings.stepSeconds * 1000) {
-      const status = await db.importJob.findUnique({ where: { id: jobId }, select: { status: true, listingDone: true } });
+      // The job's status (cancelled? listing done?) is read at most every STATUS_CHECK_MS, not per file.
+      if (!status || !status.listingDone || Date.now() - checkedAt >= STATUS_CHECK_MS) {
+        status = await db.importJob.findUnique({ where: { id: jobId }, select: { status: true, listingDone: true } });
+        checkedAt = Date.now();
+      }
       if (!status || !ACTIVE.includes(status.status)) return;
       const item = await claimItem(jobId);
       if (!item) {
@@ -113,11 +139,12 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
           await maybeFinish(jobId);
           return;
         }
-        // Listing still running: look again shortly.
-        await enqueue(runImportJob, { jobId, slot }, { startAfter: 1 });
-        return;
+        // Listing still running: wait for the scan's next page (woken at once when the scan runs in this
+        // process; another process's scan is noticed within a second), then look again.
+        await waitForItems(jobId, 1000);
+        continue;
       }
-      await db.importJob.update({ where: { id: jobId }, data: { currentFile: item.path } });
+      if (throttled(`file:${jobId}`, 1000)) await db.importJob.update({ where: { id: jobId }, data: { currentFile: item.path } });
       const outcome = await importFile(job, item, provider, store, () =>
         db.importItem.updateMany({ where: { id: item.id, status: "importing" }, data: { claimedAt: new Date() } }).then(() => undefined),
       );
@@ -139,18 +166,58 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
   { retryLimit: 10, retryDelay: 1, expireInSeconds: importSettings.leaseSeconds + importSettings.stepSeconds + 10 },
 );
 
-async function claimItem(jobId: string) {
+/** Claims one file (the row comes back from the claim itself: one statement). */
+async function claimItem(jobId: string): Promise<ImportItem | null> {
   const staleBefore = new Date(Date.now() - importSettings.leaseSeconds * 1000);
-  const rows = await db.$queryRaw<{ id: string }[]>`
+  const rows = await db.$queryRaw<ImportItem[]>`
     UPDATE import_items SET status = 'importing', claimed_at = now(), attempts = attempts + 1, updated_at = now()
     WHERE id = (
       SELECT id FROM import_items
       WHERE job_id = ${jobId} AND (status = 'pending' OR (status = 'importing' AND claimed_at < ${staleBefore}))
       ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
     )
-    RETURNING id`;
+    RETURNING id, job_id AS "jobId", path, version, etag, size_bytes AS "sizeBytes", status, reason, video_id AS "videoId",
+              attempts, claimed_at AS "claimedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
   if (!rows.length) return null;
-  return db.importItem.findUnique({ where: { id: rows[0].id } });
+  const r = rows[0];
+  return { ...r, sizeBytes: BigInt(r.sizeBytes), attempts: Number(r.attempts) };
+}
+
+// In-process hand-off between a job's scan and its runners: a runner with nothing to claim waits here
+// until the scan has recorded a page with files to import (or finished), instead of re-queueing itself.
+// On globalThis: Next.js may bundle this module more than once in one process.
+const gi = globalThis as unknown as { __gantryImportItemWaiters?: Map<string, Set<() => void>> };
+const itemWaiters = (gi.__gantryImportItemWaiters ??= new Map<string, Set<() => void>>());
+
+function signalItems(jobId: string): void {
+  const waiters = itemWaiters.get(jobId);
+  if (!waiters) return;
+  itemWaiters.delete(jobId);
+  for (const w of waiters) w();
+}
+
+function waitForItems(jobId: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let waiters = itemWaiters.get(jobId);
+    if (!waiters) itemWaiters.set(jobId, (waiters = new Set()));
+    const done = () => {
+      clearTimeout(timer);
+      waiters.delete(done);
+      if (waiters.size === 0 && itemWaiters.get(jobId) === waiters) itemWaiters.delete(jobId);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    waiters.add(done);
+  });
+}
+
+/** True at most once per `ms` per key in this process (for writes that only feed the UI). */
+const lastTimes = new Map<string, number>();
+function throttled(key: string, ms: number, now = Date.now()): boolean {
+  if (now - (lastTimes.get(key) ?? 0) < ms) return false;
+  if (lastTimes.size > 10_000) lastTimes.clear();
+  lastTimes.set(key, now);
+  return true;
 }
 
 export async function startRunners(job: Pick<ImportJob, "id">): Promise<void> {
@@ -201,6 +268,7 @@ async function failJob(job: ImportJob, message: string): Promise<void> {
 
 /** import_job.progress at most every 10 s per job. */
 async function maybeProgressEvent(job: ImportJob): Promise<void> {
+  if (!throttled(`progress:${job.id}`, 10_000)) return; // this process tried less than 10 s ago
   const cutoff = new Date(Date.now() - 10_000);
   const won = await db.importJob.updateMany({
     where: { id: job.id, OR: [{ lastProgressAt: null }, { lastProgressAt: { lt: cutoff } }] },

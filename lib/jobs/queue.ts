@@ -376,6 +376,40 @@ async function queueExists(exec: JobDb, name: string): Promise<boolean> {
   return r.rows.length > 0;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Same-process wake-up: a worker loop in this process that sleeps between polls is woken when a job is
+// enqueued here, so a job created by an API request (inline worker) starts at once instead of after
+// the next poll. Other processes still find it by polling. Purely an optimisation: a lost wake-up only
+// costs one polling interval.
+
+type Waker = (queue: string) => void;
+// On globalThis: Next.js bundles the route handlers that enqueue and instrumentation.ts (which runs the
+// inline worker) separately, each with its own copy of this module.
+const gw = globalThis as unknown as { __gantryJobWakers?: Set<Waker> };
+const wakers = (gw.__gantryJobWakers ??= new Set<Waker>());
+
+/** Registers a wake-up callback for jobs enqueued in this process; returns the unregister function. */
+export function onEnqueued(fn: Waker): () => void {
+  wakers.add(fn);
+  return () => wakers.delete(fn);
+}
+
+function notifyEnqueued(name: string, opts: EnqueueOptions): void {
+  if (wakers.size === 0) return;
+  const wake = () => {
+    for (const fn of wakers) fn(name);
+  };
+  const at = opts.startAfter;
+  const delayMs =
+    typeof at === "number" ? at * 1000 : at instanceof Date ? at.getTime() - Date.now() : typeof at === "string" ? Date.parse(at) - Date.now() : 0;
+  // Enqueued inside a transaction, the job is visible only after the caller commits: wake again shortly.
+  const delays = opts.db ? [Math.max(0, delayMs) + 20, Math.max(0, delayMs) + 250] : [Math.max(0, delayMs)];
+  for (const d of delays) {
+    if (d <= 0) queueMicrotask(wake);
+    else setTimeout(wake, d + 5).unref();
+  }
+}
+
 /**
  * Enqueues one job; returns its id, or null when the queue's policy suppressed it as a duplicate
  * (singletonKey). Prefer passing the definition (typed data) over a bare name. A name with no
@@ -407,12 +441,17 @@ export async function enqueue(
 
   await ensureQueue(def ?? name, via);
   const id = await send();
-  if (id !== null) return id;
+  if (id !== null) {
+    notifyEnqueued(name, opts);
+    return id;
+  }
   // pg-boss's insert joins the queue row: a queue deleted behind our cache drops the job silently.
   if (await queueExists(exec, name)) return null; // suppressed by the queue's policy
   state().readyQueues.delete(name);
   await ensureQueue(def ?? name, via);
-  return send();
+  const retried = await send();
+  if (retried !== null) notifyEnqueued(name, opts);
+  return retried;
 }
 
 /**

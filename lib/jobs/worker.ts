@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type PgBoss from "pg-boss";
-import { countDueJobs, ensureQueue, getBoss, jobsLog } from "./queue";
+import { countDueJobs, ensureQueue, getBoss, jobsLog, onEnqueued } from "./queue";
 import { getJobDefinition, listJobDefinitions, type JobContext, type JobDefinition } from "./registry";
 
 // The worker loop. It claims jobs with pg-boss's fetch (FOR UPDATE SKIP LOCKED, so any number of
@@ -86,6 +86,9 @@ class QueueRunner {
   private readonly stopAc = new AbortController();
   private readonly completer: Completer;
   private loop: Promise<void> | null = null;
+  /** Ends the current idle sleep early (a job was enqueued in this process). */
+  private wakeSleep: (() => void) | null = null;
+  private woken = false;
 
   constructor(
     private readonly boss: PgBoss,
@@ -98,6 +101,34 @@ class QueueRunner {
   start(): Promise<void> {
     this.loop ??= this.run();
     return this.loop;
+  }
+
+  get queue(): string {
+    return this.def.name;
+  }
+
+  /** A job was enqueued for this queue in this process: fetch now instead of after the poll interval. */
+  wake(): void {
+    this.woken = true;
+    this.wakeSleep?.();
+  }
+
+  private async idle(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return;
+    }
+    const ac = new AbortController();
+    this.wakeSleep = () => ac.abort();
+    const onStop = () => ac.abort();
+    this.stopAc.signal.addEventListener("abort", onStop, { once: true });
+    try {
+      await sleep(ms, undefined, { signal: ac.signal }).catch(() => undefined);
+    } finally {
+      this.wakeSleep = null;
+      this.woken = false;
+      this.stopAc.signal.removeEventListener("abort", onStop);
+    }
   }
 
   /** Stops fetching, waits up to timeoutMs for running jobs, then aborts and fails the rest. */
@@ -135,6 +166,7 @@ class QueueRunner {
         await Promise.race([...this.inflight, stopped]);
         continue;
       }
+      this.woken = false; // this fetch sees every job enqueued so far
       let jobs: FetchedJob[] = [];
       try {
         jobs = await this.boss.fetch<object>(this.def.name, {
@@ -148,7 +180,7 @@ class QueueRunner {
         if (slice) break;
         // ±20 % so that many workers started together do not poll in lockstep.
         const wait = Math.round(pollMs * (0.8 + Math.random() * 0.4));
-        await sleep(wait, undefined, { signal: this.stopAc.signal }).catch(() => undefined);
+        await this.idle(wait);
         continue;
       }
       for (const job of jobs) {
@@ -291,11 +323,14 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
   for (const r of runners) {
     r.start().catch((err: Error) => jobsLog().error("worker loop crashed", { error: err.message }));
   }
+  const byQueue = new Map(runners.map((r) => [r.queue, r]));
+  const unsubscribe = onEnqueued((queue) => byQueue.get(queue)?.wake());
 
   let stopping: Promise<void> | null = null;
   return {
     queues: defs.map((d) => d.name),
     stop(stopOptions = {}) {
+      unsubscribe();
       stopping ??= Promise.all(runners.map((r) => r.stop(stopOptions.timeoutMs ?? stopTimeoutMs))).then(() => undefined);
       return stopping;
     },

@@ -17,6 +17,7 @@ import { accessSync, chmodSync, constants, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { probeIsoBmff } from "./probe-isobmff";
 
 export type MediaFacts = {
   /** One name per container: mp4, mov, m4a, 3gp, webm, matroska, mp3, wav, flac, ogg, png, jpeg, webp, … */
@@ -102,12 +103,32 @@ function isExecutable(file: string): boolean {
   }
 }
 
+/**
+ * Media facts of a local file. MP4/MOV files with common codecs are parsed in-process (probe-isobmff.ts,
+ * no child process); everything else, and whatever that parser does not fully understand, goes to
+ * ffprobe. `GANTRY_PROBE=ffprobe` sends every file to ffprobe.
+ */
 export async function probeMedia(filePath: string, opts: { timeoutMs?: number } = {}): Promise<MediaFacts> {
+  checkArgs(filePath, opts);
+  if (process.env.GANTRY_PROBE !== "ffprobe") {
+    const fast = await probeIsoBmff(path.resolve(filePath));
+    if (fast) return fast;
+  }
+  return probeWithFfprobe(filePath, opts);
+}
+
+function checkArgs(filePath: string, opts: { timeoutMs?: number }): number {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs must be a positive number`);
   if (typeof filePath !== "string" || filePath === "" || filePath.includes("\0")) {
     throw new ProbeError("unreadable_media", "not a file path");
   }
+  return timeoutMs;
+}
+
+/** probeMedia through ffprobe only (the reference the in-process parser is tested against). */
+export async function probeWithFfprobe(filePath: string, opts: { timeoutMs?: number } = {}): Promise<MediaFacts> {
+  const timeoutMs = checkArgs(filePath, opts);
   const absolute = path.resolve(filePath);
   const json = await runFfprobe(ffprobePath(), absolute, timeoutMs);
 

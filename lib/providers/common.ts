@@ -64,7 +64,8 @@ export function clampPageSize(n: number): number {
  * and destroys `src` (releasing its connection) when the consumer destroys the result early.
  */
 export function mappedReadable(src: Readable, mapErr: (err: unknown) => Error): Readable {
-  const out = new PassThrough();
+  // A large buffer: a 16 KiB default makes a multi-MB download many small back-pressure round trips.
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   src.on("error", (err) => out.destroy(mapErr(err)));
   out.on("close", () => {
     if (!src.destroyed) src.destroy();

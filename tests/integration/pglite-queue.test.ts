@@ -51,4 +51,23 @@ describe("embedded server under concurrent extended-protocol traffic", () => {
     expect(errors).toEqual([]);
     expect(checked).toBe(600);
   });
+
+  it("lets other connections run while a freshly connected client sits idle", async () => {
+    // A connection's StartupMessage is not an extended-protocol batch: an idle client that has only
+    // connected must not hold the shared session (it did, and a bench's open pg client hung the server).
+    const idle = new pg.Client({ connectionString: database.url });
+    await idle.connect();
+    const other = new pg.Client({ connectionString: database.url });
+    try {
+      const answered = (async () => {
+        await other.connect();
+        return (await other.query("SELECT $1::int AS v", [7])).rows[0];
+      })();
+      const timeout = new Promise((resolve) => setTimeout(() => resolve("blocked"), 5000));
+      expect(await Promise.race([answered, timeout])).toEqual({ v: 7 });
+    } finally {
+      await idle.end();
+      await other.end().catch(() => {});
+    }
+  });
 });

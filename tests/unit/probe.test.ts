@@ -6,7 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ProbeError, ffprobePath, probeMedia, type MediaFacts } from "../../lib/media/probe";
+import { ProbeError, ffprobePath, probeMedia, probeWithFfprobe, type MediaFacts } from "../../lib/media/probe";
+import { probeIsoBmff } from "../../lib/media/probe-isobmff";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/media/", import.meta.url));
 
@@ -227,6 +228,58 @@ describe("probeMedia on what is not media", () => {
 
   it("rejects a non-positive timeout", async () => {
     await expect(probeMedia(path.join(FIXTURES, "still.png"), { timeoutMs: 0 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe("the in-process MP4 parser", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "gantry-probe-mp4-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** clip.mp4 is ftyp, free, mdat, moov: grow the mdat (bytes after its samples) so the moov sits `extra` bytes later. */
+  function withLargeMdat(extra: number): Buffer {
+    const clip = readFileSync(path.join(FIXTURES, "clip.mp4"));
+    const mdatAt = 40;
+    expect(clip.toString("latin1", mdatAt + 4, mdatAt + 8)).toBe("mdat");
+    const mdatSize = clip.readUInt32BE(mdatAt);
+    const grown = Buffer.concat([clip.subarray(0, mdatAt + mdatSize), Buffer.alloc(extra, 0x5a), clip.subarray(mdatAt + mdatSize)]);
+    grown.writeUInt32BE(mdatSize + extra, mdatAt);
+    return grown;
+  }
+
+  /** The bench's payload: the clip with one trailing `free` box. */
+  function withTrailingFree(extra: number): Buffer {
+    const box = Buffer.alloc(extra, 0x33);
+    box.writeUInt32BE(extra, 0);
+    box.write("free", 4, "latin1");
+    return Buffer.concat([readFileSync(path.join(FIXTURES, "clip.mp4")), box]);
+  }
+
+  it.each([
+    ["clip.mp4", () => readFileSync(path.join(FIXTURES, "clip.mp4"))],
+    ["moov-after-3MB-mdat.mp4", () => withLargeMdat(3_000_000)],
+    ["trailing-free-5MB.mp4", () => withTrailingFree(5_000_000)],
+  ])("answers %s itself, with exactly ffprobe's facts", async (name, bytes) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, bytes());
+    const fast = await probeIsoBmff(file);
+    expect(fast).not.toBeNull();
+    expect(fast).toEqual(await probeWithFfprobe(file));
+    expect(await probeMedia(file)).toEqual(fast);
+  });
+
+  it("leaves QuickTime and non-MP4 files to ffprobe", async () => {
+    for (const f of ["clip.mov", "clip.webm", "clip.mkv", "tone.mp3", "still.png"]) {
+      expect(await probeIsoBmff(path.join(FIXTURES, f))).toBeNull();
+    }
+  });
+
+  it("leaves a truncated MP4 (no moov) to ffprobe", async () => {
+    const file = path.join(dir, "cut.mp4");
+    writeFileSync(file, readFileSync(path.join(FIXTURES, "clip.mp4")).subarray(0, 1500));
+    expect(await probeIsoBmff(file)).toBeNull();
   });
 });
 
