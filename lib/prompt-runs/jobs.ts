@@ -7,7 +7,7 @@ import { intEnv } from "@/lib/config/int-env";
 import { defineJob } from "@/lib/jobs/registry";
 import { enqueue, getBoss } from "@/lib/jobs/queue";
 import { recordEvent, type EventType } from "@/lib/events/record-event";
-import { ENGINES } from "./engines";
+import { ENGINES, engineAvailableHere } from "./engines";
 import { TransientEngineError, type RunSpec, type VideoOutcome } from "./engines/types";
 import { runPromptRunFinishedHooks, type FinishedPromptRun } from "./hooks";
 
@@ -20,6 +20,8 @@ const STEP_SECONDS = 60;
 const LEASE_SECONDS = intEnv("GANTRY_PROMPT_RUN_LEASE_SECONDS", 900, 5);
 /** Attempts per video for transient engine errors (rate limits, 5xx, timeouts). */
 const VIDEO_ATTEMPTS = intEnv("GANTRY_PROMPT_RUN_VIDEO_ATTEMPTS", 3, 1);
+/** How long a run waits for a worker that can run its engine before failing. */
+const ENGINE_WAIT_MS = 10 * 60_000;
 /** Base of the per-video retry backoff: attempt n waits base·2^n·(1 + random) ms. */
 const RETRY_BASE_MS = () => intEnv("GANTRY_PROMPT_RUN_RETRY_BASE_MS", 2500, 1);
 
@@ -42,7 +44,8 @@ export const dispatchPromptRun = defineJob<{ runId: string }>(
       const won = await db.promptRun.updateMany({ where: { id: runId, status: "pending" }, data: { status: "processing", startedAt: new Date() } });
       if (won.count === 1) {
         await recordEvent({ workspaceId: run.workspaceId, type: "prompt_run.started", indexId: run.indexId, data: runEventData(run) });
-        for (let slot = 0; slot < env().GANTRY_PROMPT_RUN_CONCURRENCY; slot++) await enqueue(runPromptRun, { runId, slot });
+        const runners = (run.promptSnapshot as { concurrency?: number }).concurrency ?? env().GANTRY_PROMPT_RUN_CONCURRENCY;
+        for (let slot = 0; slot < runners; slot++) await enqueue(runPromptRun, { runId, slot });
       }
     }
     let cursor = run.dispatchCursor;
@@ -78,6 +81,19 @@ export const runPromptRun = defineJob<{ runId: string; slot: number }>(
     if (!run || !ACTIVE.includes(run.status)) return;
     const spec = run.promptSnapshot as unknown as RunSpec;
     const engine = ENGINES[run.engine as keyof typeof ENGINES];
+    if (!engineAvailableHere(run.engine)) {
+      // This worker lacks the engine's configuration (workers may differ): leave the videos to one that
+      // has it. If none has picked any up for ENGINE_WAIT_MS, the run fails with a clear message.
+      const claimed = await db.promptRunVideo.count({ where: { runId, attempts: { gt: 0 } } });
+      if (claimed === 0 && Date.now() - (run.startedAt ?? run.createdAt).getTime() > ENGINE_WAIT_MS) {
+        await db.promptRunVideo.updateMany({ where: { runId, status: "pending" }, data: { status: "failed", error: "no worker has the OpenAI-compatible engine configured (GANTRY_LLM_BASE_URL, GANTRY_LLM_MODEL)" } });
+        await refreshRunCounters(runId);
+        await maybeFinishRun(runId);
+        return;
+      }
+      await enqueue(runPromptRun, { runId, slot }, { startAfter: 5 });
+      return;
+    }
     while (Date.now() - started < STEP_SECONDS * 1000) {
       const now = await db.promptRun.findUnique({ where: { id: runId }, select: { status: true, dispatchDone: true } });
       if (!now || !ACTIVE.includes(now.status)) return;

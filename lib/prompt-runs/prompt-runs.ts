@@ -4,6 +4,7 @@ import { newId } from "@/lib/ids";
 import { ApiError } from "@/lib/api/errors";
 import { decodeCursor, encodeCursor, pageByIdDesc } from "@/lib/api/pagination";
 import { enqueue, getBoss } from "@/lib/jobs/queue";
+import { env } from "@/lib/config/env";
 import { getIndex } from "@/lib/indexes/indexes";
 import { resolveEngine } from "./engines";
 import type { RunSpec } from "./engines/types";
@@ -55,6 +56,7 @@ export async function startPromptRun(input: StartRunInput, tx?: Tx): Promise<str
     segmentationType: opts.segmentationType,
     enableTranscription: opts.enableTranscription,
     model: opts.model,
+    concurrency: env().GANTRY_PROMPT_RUN_CONCURRENCY,
   };
   const id = newId("run");
   const now = new Date();

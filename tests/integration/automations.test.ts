@@ -51,6 +51,15 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
   }
 }
 
+/**
+ * A tick that claims `id`. The claim skips rows another transaction holds locked (FOR UPDATE SKIP
+ * LOCKED: a scan still finishing may hold the row for a moment on PostgreSQL), and the next tick takes
+ * them; so the test ticks again until the claim, as the scheduler would 30 s later.
+ */
+async function tickClaims(id: string) {
+  await until(`a tick claiming ${id}`, async () => (await tickAutomations()).includes(id), 10_000);
+}
+
 async function waitForRun(runId: string) {
   return until("prompt run", async () => {
     const r = await api("GET", `prompt-runs/${runId}`, { apiKey: w.apiKey });
@@ -144,7 +153,7 @@ describe("import automation behaviour (clock driven)", () => {
     const id = put.body.automation_id;
 
     // First due scan: the baseline. Nothing imported.
-    expect(await tickAutomations()).toContain(id);
+    await tickClaims(id);
     await until("baseline", async () => (await db.automation.findUnique({ where: { id } }))?.baselineDone);
     expect(await db.automationSeenFile.count({ where: { automationId: id } })).toBe(2);
     expect(await db.importJob.count({ where: { automationId: id } })).toBe(0);
@@ -157,7 +166,7 @@ describe("import automation behaviour (clock driven)", () => {
     advance(60_000);
     expect(await tickAutomations()).not.toContain(id);
     advance(5 * 60_000);
-    expect(await tickAutomations()).toContain(id);
+    await tickClaims(id);
     const a = await until("automation job", async () => (await db.automation.findUnique({ where: { id } }))?.lastImportJobId);
     const job = await waitForJob(w.apiKey, a);
     expect(job).toMatchObject({ status: "completed", automation_id: id, import_mode: "new_only", progress: { total_files: 1, imported: 1, failed: 0, skipped: 0 } });
@@ -178,7 +187,7 @@ describe("import automation behaviour (clock driven)", () => {
     // Rescans import nothing new.
     for (let i = 0; i < 2; i++) {
       advance(5 * 60_000);
-      expect(await tickAutomations()).toContain(id);
+      await tickClaims(id);
       await until("rescan", async () => (await db.automation.findUnique({ where: { id } }))?.scanLeaseUntil === null && (await db.automation.findUnique({ where: { id } }))!.lastTriggeredAt!.getTime() === fakeNow);
     }
     await new Promise((r) => setTimeout(r, 1000));
@@ -191,7 +200,7 @@ describe("import automation behaviour (clock driven)", () => {
     const src = await source({ "a.png": fixture("still.png") });
     const indexId = await newIndex();
     const id = (await api("PUT", `indexes/${indexId}/automations/import`, { apiKey: w.apiKey, json: { connector_id: src.connectorId, debounce_interval: "1h", backfill: true } })).body.automation_id;
-    expect(await tickAutomations()).toContain(id);
+    await tickClaims(id);
     const jobId = await until("job", async () => (await db.automation.findUnique({ where: { id } }))?.lastImportJobId);
     expect((await waitForJob(w.apiKey, jobId)).progress.imported).toBe(1);
 
@@ -206,7 +215,7 @@ describe("import automation behaviour (clock driven)", () => {
 
     const resumed = await api("POST", `indexes/${indexId}/automations/import/resume`, { apiKey: w.apiKey });
     expect(resumed.body).toMatchObject({ paused: false, paused_reason: null, consecutive_failures: 0, next_run_at: isoAt(fakeNow) });
-    expect(await tickAutomations()).toContain(id);
+    await tickClaims(id);
     await until("second job", async () => (await db.importJob.count({ where: { automationId: id } })) === 2);
     const second = (await db.automation.findUnique({ where: { id } }))!.lastImportJobId!;
     expect((await waitForJob(w.apiKey, second)).progress).toMatchObject({ total_files: 1, imported: 1 });
@@ -266,7 +275,7 @@ describe("import automation behaviour (clock driven)", () => {
     const id = (await api("PUT", `indexes/${indexId}/automations/import`, { apiKey: w.apiKey, json: {
       connector_id: src.connectorId, source_prefix: "e2e/", debounce_interval: "5m", backfill: true, prompt_preset: { prompt_id: promptId },
     } })).body.automation_id;
-    expect(await tickAutomations()).toContain(id);
+    await tickClaims(id);
     const jobId = await until("job", async () => (await db.automation.findUnique({ where: { id } }))?.lastImportJobId);
     const runId = await until("run", async () => (await api("GET", `import-jobs/${jobId}`, { apiKey: w.apiKey })).body.prompt_run_id);
     expect((await waitForRun(runId)).status).toBe("completed");

@@ -23,3 +23,10 @@ export function resolveEngine(processingModel: string | undefined | null, field 
   const allowed = ["probe", ...(e.GANTRY_LLM_BASE_URL && e.GANTRY_LLM_MODEL ? ["llm", e.GANTRY_LLM_MODEL] : [])];
   throw ApiError.validation([{ field, message: `unknown processing model; available: ${allowed.join(", ")}` }]);
 }
+
+/** Whether this process can run `engine` (the OpenAI-compatible one needs its configuration here). */
+export function engineAvailableHere(engine: string): boolean {
+  if (engine !== "openai") return true;
+  const e = env();
+  return !!(e.GANTRY_LLM_BASE_URL && e.GANTRY_LLM_MODEL);
+}

@@ -10,6 +10,8 @@ export type RunSpec = {
   enableTranscription: boolean;
   /** The model name the OpenAI-compatible engine sends. */
   model: string | null;
+  /** Videos processed at once (GANTRY_PROMPT_RUN_CONCURRENCY where the run was started). */
+  concurrency?: number;
 };
 
 export type SegmentOutcome = {
