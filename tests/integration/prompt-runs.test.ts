@@ -353,3 +353,36 @@ describe("prompt runs: cancel and crash takeover", () => {
     expect(await db.event.count({ where: { type: "prompt_run.completed", data: { path: ["run_id"], equals: runId } } })).toBe(1);
   }, 60_000);
 });
+
+describe("prompt runs: workers without the engine's configuration", () => {
+  it("claim nothing and leave the videos to a configured worker; after the wait the run fails with the reason", async () => {
+    const { runPromptRun } = await import("@/lib/prompt-runs/jobs");
+    const { newId } = await import("@/lib/ids");
+    const promptId = await newPrompt();
+    const runId = newId("run");
+    await db.promptRun.create({ data: {
+      id: runId, workspaceId: w.workspaceId, promptId, indexId, status: "processing", processingModel: "llm", engine: "openai",
+      promptSnapshot: { promptText: "x", jsonSchema: SCHEMA, videoLevel: null, segmentDuration: 60, segmentationType: "fixed", enableTranscription: false, model: "test-model-1" },
+      targetType: "videos", videoCount: 1, dispatchDone: true, startedAt: new Date(),
+    } });
+    await db.promptRunVideo.create({ data: { id: newId("res"), runId, videoId: videos[0].video_id } });
+    const ctx = { jobId: "test", name: "prompt-runs.run", attempt: 1, isLastAttempt: false, signal: new AbortController().signal };
+    const saved = process.env.GANTRY_LLM_BASE_URL;
+    delete process.env.GANTRY_LLM_BASE_URL;
+    resetEnvCache();
+    try {
+      await runPromptRun.handler({ runId, slot: 0 }, ctx);
+      expect(await db.promptRunVideo.findFirst({ where: { runId } })).toMatchObject({ status: "pending", attempts: 0 });
+      expect((await db.promptRun.findUnique({ where: { id: runId } }))!.status).toBe("processing");
+
+      await db.promptRun.update({ where: { id: runId }, data: { startedAt: new Date(Date.now() - 11 * 60_000) } });
+      await runPromptRun.handler({ runId, slot: 0 }, ctx);
+    } finally {
+      process.env.GANTRY_LLM_BASE_URL = saved;
+      resetEnvCache();
+    }
+    const run = (await api("GET", `prompt-runs/${runId}`, { apiKey: w.apiKey })).body;
+    expect(run).toMatchObject({ status: "failed", failed_videos: 1, completed_videos: 0 });
+    expect((await allResults(runId))[0].error).toMatch(/no worker has the OpenAI-compatible engine configured/);
+  });
+});
