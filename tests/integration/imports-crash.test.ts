@@ -16,7 +16,9 @@ let emu: StorageEmulators;
 const children: ChildProcess[] = [];
 
 function startWorkerProcess(): ChildProcess {
-  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["scripts/worker.ts"], {
+  // node itself with tsx's loader (not the tsx CLI, which runs the script in a child): the pid is the
+  // worker's own, so SIGKILL really kills the worker.
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
     cwd: ROOT,
     env: {
       ...process.env,
