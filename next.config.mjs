@@ -7,6 +7,10 @@ const nextConfig = {
     "@google-cloud/storage", "@azure/storage-blob", "@azure/identity", "@ffprobe-installer/ffprobe",
   ],
   poweredByHeader: false,
+  // No gzip in the Node server by default: compressing 1,000-entry JSON pages cost ~17 ms of CPU per
+  // request (bench/RESULTS.md, browse). Compression belongs to the reverse proxy or edge in front of it
+  // (Vercel's edge compresses anyway); GANTRY_HTTP_COMPRESS=on turns the server's own gzip back on.
+  compress: process.env.GANTRY_HTTP_COMPRESS === "on",
   typedRoutes: false,
 };
 export default nextConfig;
