@@ -126,6 +126,6 @@ export async function resumeImportAutomation(workspaceId: string, indexId: strin
 }
 
 registerConnectorUsageCheck(async (workspaceId, connectorId) => {
-  const rows = await db.automation.findMany({ where: { workspaceId, connectorId }, select: { id: true }, take: 20 });
+  const rows = await db.automation.findMany({ where: { workspaceId, connectorId, type: "import" }, select: { id: true }, take: 20 });
   return rows.map((r) => r.id);
 });

@@ -11,6 +11,7 @@ import { classifyFiles, sourceKeyOf } from "@/lib/imports/classify";
 import { maybeFinish, startRunners } from "@/lib/imports/jobs";
 import { onImportJobFinished } from "@/lib/imports/hooks";
 import { refreshProgress } from "@/lib/imports/progress";
+import { recordEvent } from "@/lib/events/record-event";
 import { startPromptRun } from "@/lib/prompt-runs/prompt-runs";
 import { Prisma, type Automation, type ImportJob } from "@/lib/generated/prisma/client";
 import type { PromptPreset } from "./schemas";
@@ -137,7 +138,6 @@ async function openJob(a: Automation): Promise<ImportJob> {
     },
   });
   await db.automation.update({ where: { id: a.id }, data: { scanJobId: id, lastImportJobId: id } });
-  const { recordEvent } = await import("@/lib/events/record-event");
   await recordEvent({ workspaceId: a.workspaceId, type: "import_job.started", indexId: a.indexId, data: { job_id: id, index_id: a.indexId, connector_id: a.connectorId, automation_id: a.id } });
   return job;
 }

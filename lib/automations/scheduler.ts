@@ -3,6 +3,7 @@ import { now as clockNow } from "@/lib/clock";
 import { logger } from "@/lib/logger";
 import { defineJob } from "@/lib/jobs/registry";
 import { enqueue } from "@/lib/jobs/queue";
+import { scanAutomationJob, sweepUnstartedRuns } from "./scan-location";
 
 // The automation scheduler lives on the job queue, not in timers: a self-renewing "automations.tick"
 // job (at most one queued at a time, queue policy "short") claims the automations that are due and
@@ -53,7 +54,6 @@ export async function tickAutomations(now: Date = clockNow()): Promise<string[]>
       ORDER BY next_run_at LIMIT ${CLAIM_BATCH} FOR UPDATE SKIP LOCKED
     )
     RETURNING a.id`;
-  const { scanAutomationJob, sweepUnstartedRuns } = await import("./scan-location");
   for (const { id } of claimed) await enqueue(scanAutomationJob, { automationId: id }, { singletonKey: id });
   await sweepUnstartedRuns();
   return claimed.map((c) => c.id);
