@@ -17,6 +17,7 @@ import { commandLine } from "./lib/cli";
 import { loadAverage } from "./lib/proc";
 import { appendResults, RESULTS_FILE } from "./lib/results";
 import { table } from "./lib/stats";
+import { memorySettings } from "../lib/config/heap";
 
 const RSS_GOAL_MB = 300;
 const HELP = `Usage: npm run bench -- export [options]
@@ -26,7 +27,9 @@ const HELP = `Usage: npm run bench -- export [options]
   --formats LIST      comma-separated (default json,jsonl,csv)
   --destinations LIST s3 (a connector on the S3 emulator) and/or download (Gantry's local media store); default s3
   --child-node-options LIST  NODE_OPTIONS of the export process, ';'-separated variants, each run for every
-                      format (default "": Node's defaults; e.g. ";--max-old-space-size=96" runs both)
+                      format. Default "worker": what \`npm run worker\` runs with (--max-old-space-size from
+                      GANTRY_MAX_OLD_SPACE_MB, default 1024, and MALLOC_MMAP_THRESHOLD_); "node-default": Node's and glibc's own memory settings;
+                      e.g. "worker;node-default;--max-old-space-size=96" runs all three
   --no-record         do not append to bench/RESULTS.md
   --note TEXT         free text recorded with the run`;
 
@@ -36,7 +39,7 @@ const MB = 1e6;
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: {
     segments: { type: "string", default: "100000" }, "per-video": { type: "string", default: "100" },
-    formats: { type: "string", default: "json,jsonl,csv" }, destinations: { type: "string", default: "s3" }, "child-node-options": { type: "string", default: "" }, "no-record": { type: "boolean", default: false },
+    formats: { type: "string", default: "json,jsonl,csv" }, destinations: { type: "string", default: "s3" }, "child-node-options": { type: "string", default: "worker" }, "no-record": { type: "boolean", default: false },
     note: { type: "string" }, help: { type: "boolean", default: false },
   } });
   if (values.help) {
@@ -68,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
     s3 = readEmulatorEnv(emulators.toEnv()).s3!;
   }
   const rows: string[][] = [];
-  const results: Array<{ format: string; ms: number; bytes: number; segments: number; peakRssKb: number; ok: boolean }> = [];
+  const results: Array<{ format: string; variant: string; ms: number; bytes: number; segments: number; peakRssKb: number; ok: boolean }> = [];
   try {
     const { db } = await import("../lib/db");
     const { createUserWithWorkspace } = await import("../lib/auth/users");
@@ -94,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
 
     for (const dest of values.destinations!.split(",")) for (const nodeOptions of values["child-node-options"]!.split(";")) for (const format of formats) {
       const e = await createIndexExport(workspaceId, indexId, { format, ...(dest === "download" ? {} : { destination_connector_id: connector.id }) });
-      const r = await runChild(e.id, nodeOptions.trim());
+      const r = await runChild(e.id, childEnv(nodeOptions.trim()));
       log(`${format}: heap total peak ${r.heapTotalPeakMb?.toFixed(0)} MB, external+arrayBuffers peak ${r.externalPeakMb?.toFixed(0)} MB`);
       const ok = r.status === "completed";
       if (ok && dest !== "download") {
@@ -102,8 +105,8 @@ export async function main(argv: string[]): Promise<number> {
         if (head.ContentLength !== r.bytes) throw new Error(`object size ${head.ContentLength} != recorded ${r.bytes}`);
       }
       const s = r.ms / 1000;
-      results.push({ format, ms: r.ms, bytes: r.bytes, segments: r.segments, peakRssKb: r.peakRssKb, ok });
-      rows.push([format, dest, nodeOptions.trim() || "(defaults)", ok ? "completed" : `FAILED: ${r.error}`, String(r.segments), (r.bytes / MB).toFixed(1), s.toFixed(1),
+      results.push({ format, variant: nodeOptions.trim(), ms: r.ms, bytes: r.bytes, segments: r.segments, peakRssKb: r.peakRssKb, ok });
+      rows.push([format, dest, childEnvLabel(nodeOptions.trim()), ok ? "completed" : `FAILED: ${r.error}`, String(r.segments), (r.bytes / MB).toFixed(1), s.toFixed(1),
         (r.segments / s).toFixed(0), (r.bytes / MB / s).toFixed(2), (r.peakRssKb / 1024).toFixed(0), (r.rssBeforeKb / 1024).toFixed(0),
         r.heapPeakMb.toFixed(0), r.peakRssKb / 1024 < RSS_GOAL_MB ? "ok" : "MISS"]);
       log(`${format}: ${rows[rows.length - 1].join(" | ")}`);
@@ -114,11 +117,15 @@ export async function main(argv: string[]): Promise<number> {
     await database.stop();
   }
 
-  const header = ["format", "to", "export process NODE_OPTIONS", "result", "segments", "MB", "s", "rows/s", "MB/s", "peak RSS MiB", "RSS at start MiB", "heap peak MB", `< ${RSS_GOAL_MB} MB`];
+  const header = ["format", "to", "export process memory settings", "result", "segments", "MB", "s", "rows/s", "MB/s", "peak RSS MiB", "RSS at start MiB", "heap peak MB", `< ${RSS_GOAL_MB} MB`];
   const out = table(header, rows);
   console.log(`\n${out}\n`);
-  const allOk = results.every((r) => r.ok && r.peakRssKb / 1024 < RSS_GOAL_MB);
-  console.log(allOk ? `goal met: peak RSS under ${RSS_GOAL_MB} MB in every format` : `MISS: goal peak RSS < ${RSS_GOAL_MB} MB`);
+  // The goal is the worker's: judged on the rows run with the worker's settings when there are any
+  // (other variants are for comparison), else on every row.
+  const judged = results.some((r) => r.variant === "worker") ? results.filter((r) => r.variant === "worker") : results;
+  const allOk = judged.every((r) => r.ok && r.peakRssKb / 1024 < RSS_GOAL_MB);
+  const verdict = `${allOk ? "met" : "MISS"}${judged.length < results.length ? " (judged on the rows run as npm run worker runs; the others are for comparison)" : ""}`;
+  console.log(`goal peak RSS < ${RSS_GOAL_MB} MB: ${verdict}`);
   if (!values["no-record"]) {
     appendResults([
       `## export — ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
@@ -131,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
       "",
       out,
       "",
-      allOk ? `Goal (peak RSS < ${RSS_GOAL_MB} MB): met.` : `Goal (peak RSS < ${RSS_GOAL_MB} MB): MISS.`,
+      `Goal (peak RSS < ${RSS_GOAL_MB} MB): ${verdict}.`,
     ].join("\n"));
     log(`recorded in ${RESULTS_FILE}`);
   }
@@ -186,10 +193,32 @@ async function seed(db: any, newId: (p: "vid" | "run" | "seg" | "prompt") => str
   }
 }
 
-function runChild(exportId: string, nodeOptions: string): Promise<{ heapTotalPeakMb?: number; externalPeakMb?: number; ms: number; status: string; error: string | null; bytes: number; segments: number; peakRssKb: number; rssBeforeKb: number; heapPeakMb: number }> {
+/**
+ * The export process's environment for a variant: "worker" = what the launcher gives `npm run worker`
+ * (lib/config/heap.ts), "node-default" = Node's and glibc's own settings, anything else = NODE_OPTIONS.
+ */
+function childEnv(variant: string): Record<string, string> {
+  const base = { ...process.env, NODE_OPTIONS: "" } as Record<string, string>;
+  delete base.MALLOC_MMAP_THRESHOLD_;
+  if (variant === "worker") {
+    const mem = memorySettings(base, []);
+    return { ...base, ...mem.env, NODE_OPTIONS: mem.heapFlag ?? "" };
+  }
+  return { ...base, NODE_OPTIONS: variant === "node-default" ? "" : variant };
+}
+
+function childEnvLabel(variant: string): string {
+  if (variant === "worker") {
+    const e = childEnv(variant);
+    return `as npm run worker (${[e.NODE_OPTIONS, e.MALLOC_MMAP_THRESHOLD_ ? `MALLOC_MMAP_THRESHOLD_=${e.MALLOC_MMAP_THRESHOLD_}` : ""].filter(Boolean).join(" ") || "defaults"})`;
+  }
+  return variant === "node-default" || variant === "" ? "Node's defaults" : variant;
+}
+
+function runChild(exportId: string, env: Record<string, string>): Promise<{ heapTotalPeakMb?: number; externalPeakMb?: number; ms: number; status: string; error: string | null; bytes: number; segments: number; peakRssKb: number; rssBeforeKb: number; heapPeakMb: number }> {
   return new Promise((resolve, reject) => {
     const tsx = path.resolve("node_modules/.bin/tsx");
-    const child = spawn(tsx, [path.resolve("bench/lib/export-child.ts"), exportId], { env: { ...process.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) }, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(tsx, [path.resolve("bench/lib/export-child.ts"), exportId], { env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("exit", (code) => {

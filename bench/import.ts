@@ -17,6 +17,7 @@ import { readEmulatorEnv, startEmulators, type EmulatorEnv, type Emulators } fro
 import { Api } from "./lib/api-client";
 import { commandLine, hasProductionBuild, parseServerEnv } from "./lib/cli";
 import { startGantry, type GantryServer } from "./lib/gantry-server";
+import { createFreshDatabase, type FreshDatabase } from "./lib/fresh-database";
 import { clipBytes, FFPROBE_PATH, paddedClip, parseDataset } from "./lib/media-payload";
 import { loadAverage, mib, processTree, procMem, treeMem } from "./lib/proc";
 import { setupRclone, type Rclone } from "./lib/rclone";
@@ -38,6 +39,8 @@ const HELP = `Usage: npm run bench -- import [options]
   --poll-ms MS           client polling interval of GET /import-jobs/{id} (default 500)
   --seed-concurrency C   parallel uploads while seeding small files (default 64; big files: 8)
   --server-env K=V       extra server environment, repeatable
+  --database-url URL     run the server on a fresh database created on this PostgreSQL server (dropped
+                         afterwards) instead of the embedded database
   --breakdown            always measure where Gantry's per-file time goes (default: only on a MISS)
   --no-record            do not append to bench/RESULTS.md
   --note TEXT            free text recorded with the run
@@ -187,6 +190,7 @@ export async function main(argv: string[]): Promise<number> {
       "poll-ms": { type: "string", default: "500" },
       "seed-concurrency": { type: "string", default: "64" },
       "server-env": { type: "string", multiple: true, default: [] },
+      "database-url": { type: "string" },
       breakdown: { type: "boolean", default: false },
       "no-record": { type: "boolean", default: false },
       note: { type: "string" },
@@ -234,12 +238,14 @@ export async function main(argv: string[]): Promise<number> {
   let emulators: Emulators | undefined;
   let server: GantryServer | undefined;
   let rclone: Rclone | undefined;
+  let freshDb: FreshDatabase | undefined;
   const scratch = mkdtempSync(path.join(os.tmpdir(), "gantry-bench-import-"));
   const cleanup = async () => {
     rclone?.cleanup();
     rmSync(scratch, { recursive: true, force: true });
     await server?.stop().catch((e) => console.error(`stopping Gantry: ${e}`));
     await emulators?.stop().catch((e) => console.error(`stopping emulators: ${e}`));
+    await freshDb?.drop().catch((e) => console.error(`dropping ${freshDb?.name}: ${e}`));
   };
   const onSignal = (sig: NodeJS.Signals) => {
     void cleanup().finally(() => process.exit(sig === "SIGINT" ? 130 : 143));
@@ -273,7 +279,11 @@ export async function main(argv: string[]): Promise<number> {
     const runId = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
     const bucket = `gantry-import-${runId}`;
     const prefixes = { big: `import/${runId}/big/`, small: `import/${runId}/small/`, rescan: `import/${runId}/rescan/` };
-    const serverPromise = startGantry({ extraEnv, log });
+    if (values["database-url"]) {
+      freshDb = await createFreshDatabase(values["database-url"], "gantry_bench_import");
+      log(`database: fresh PostgreSQL database ${freshDb.name}`);
+    }
+    const serverPromise = startGantry({ databaseUrl: freshDb?.url, extraEnv, log });
     serverPromise.catch(() => {});
     const raw = (prefix: string) => rawStorage({ provider: "s3", bucket, prefix }, env);
     await raw("").ensureBucket();
@@ -470,7 +480,7 @@ export async function main(argv: string[]): Promise<number> {
         `Command: \`${command}\``,
         "",
         `Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "?"}), ${mib(os.totalmem() / 1024)} RAM, Node ${process.version}; ` +
-          `load average (1, 5, 15 min) before ${loadBefore}, after ${loadAfter}. S3 emulator: ${env.s3!.kind}. Database: embedded PGlite. ` +
+          `load average (1, 5, 15 min) before ${loadBefore}, after ${loadAfter}. S3 emulator: ${env.s3!.kind}. Database: ${values["database-url"] ? "PostgreSQL (--database-url, a fresh database)" : "embedded PGlite"}. ` +
           `Media store: local files (default). ${rclone.version}. Server env: ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(" ")}.` +
           `${values.note ? ` Note: ${values.note}` : ""}`,
         "",
