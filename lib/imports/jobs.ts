@@ -148,7 +148,7 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
       const outcome = await importFile(job, item, provider, store, () =>
         db.importItem.updateMany({ where: { id: item.id, status: "importing" }, data: { claimedAt: new Date() } }).then(() => undefined),
       );
-      await db.importItem.update({
+      if (!(outcome.status === "imported" && outcome.recorded)) await db.importItem.update({
         where: { id: item.id },
         data: outcome.status === "imported"
           ? { status: "imported", videoId: outcome.videoId, reason: null }
