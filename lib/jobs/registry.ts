@@ -158,3 +158,44 @@ export function getJobDefinition(name: string): JobDefinition<object> | undefine
 export function listJobDefinitions(): JobDefinition<object>[] {
   return [...registry.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Maintenance: small idempotent sweeps that repair what a crash can leave behind (a queue job lost
+// after its row was written, …). Every long-lived worker runs them every MAINTENANCE_INTERVAL_MS and
+// each cron time slice runs them once; they must be safe to run concurrently from many processes
+// (claim with FOR UPDATE SKIP LOCKED and move the row's own due time on).
+
+export const MAINTENANCE_INTERVAL_MS = 60_000;
+
+/** `queue`: the sweep runs in processes that serve this queue (it enqueues there). */
+export type MaintenanceTask = { name: string; queue: string; run: (now: Date) => Promise<unknown> };
+
+// On globalThis: Next.js may bundle this module more than once in one process.
+const gm = globalThis as unknown as { __gantryMaintenance?: Map<string, MaintenanceTask> };
+const maintenanceTasks = (gm.__gantryMaintenance ??= new Map<string, MaintenanceTask>());
+
+/** Declares a maintenance sweep (next to the domain code it repairs, like defineJob). */
+export function defineMaintenance(name: string, queue: string, run: (now: Date) => Promise<unknown>): MaintenanceTask {
+  const task = { name, queue, run };
+  maintenanceTasks.set(name, task);
+  return task;
+}
+
+/** Runs the sweeps of `queues` once; a failing sweep is logged and does not stop the others. */
+export async function runMaintenance(
+  queues: readonly string[],
+  now: Date = new Date(),
+  log: (msg: string, meta: Record<string, unknown>) => void = () => {},
+): Promise<string[]> {
+  const failed: string[] = [];
+  for (const task of maintenanceTasks.values()) {
+    if (!queues.includes(task.queue)) continue;
+    try {
+      await task.run(now);
+    } catch (err) {
+      failed.push(task.name);
+      log("maintenance sweep failed", { task: task.name, error: (err as Error).message });
+    }
+  }
+  return failed;
+}

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type PgBoss from "pg-boss";
 import { countDueJobs, ensureQueue, getBoss, jobsLog, onEnqueued } from "./queue";
-import { getJobDefinition, listJobDefinitions, type JobContext, type JobDefinition } from "./registry";
+import { getJobDefinition, listJobDefinitions, MAINTENANCE_INTERVAL_MS, runMaintenance, type JobContext, type JobDefinition } from "./registry";
 
 // The worker loop. It claims jobs with pg-boss's fetch (FOR UPDATE SKIP LOCKED, so any number of
 // processes share a queue and each job is handed to one of them) and records the outcome with
@@ -325,11 +325,20 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
   }
   const byQueue = new Map(runners.map((r) => [r.queue, r]));
   const unsubscribe = onEnqueued((queue) => byQueue.get(queue)?.wake());
+  // Repairs (lost queue jobs and the like) once a minute, the first a few seconds after start.
+  const served = defs.map((d) => d.name);
+  const maintain = () => void runMaintenance(served, new Date(), (m, meta) => jobsLog().warn(m, meta));
+  const firstSweep = setTimeout(maintain, 5_000);
+  const sweeps = setInterval(maintain, MAINTENANCE_INTERVAL_MS);
+  firstSweep.unref();
+  sweeps.unref();
 
   let stopping: Promise<void> | null = null;
   return {
     queues: defs.map((d) => d.name),
     stop(stopOptions = {}) {
+      clearTimeout(firstSweep);
+      clearInterval(sweeps);
       unsubscribe();
       stopping ??= Promise.all(runners.map((r) => r.stop(stopOptions.timeoutMs ?? stopTimeoutMs))).then(() => undefined);
       return stopping;
@@ -382,6 +391,7 @@ export async function runTimeSlice(options: TimeSliceOptions): Promise<TimeSlice
   } catch (err) {
     jobsLog().warn("lease expiry step failed", { error: (err as Error).message });
   }
+  await runMaintenance(defs.map((d) => d.name), new Date(), (m, meta) => jobsLog().warn(m, meta));
 
   const runners = defs.map(
     (def) => new QueueRunner(boss, def, { concurrency: def.options.concurrency ?? concurrency, pollMs: 0, fetchUntil, now }),

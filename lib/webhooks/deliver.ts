@@ -1,6 +1,6 @@
 import { db } from "@/lib/db";
 import { iso } from "@/lib/api/serialize";
-import { defineJob } from "@/lib/jobs/registry";
+import { defineJob, defineMaintenance } from "@/lib/jobs/registry";
 import { enqueue, getBoss } from "@/lib/jobs/queue";
 import { logger } from "@/lib/logger";
 import type { WebhookDelivery } from "@/lib/generated/prisma/client";
@@ -40,6 +40,33 @@ export const deliverWebhook = defineJob<{ deliveryId: string; attempt: number }>
   },
   { retryLimit: 5, retryDelay: 30, expireInSeconds: Math.ceil(webhookSettings.timeoutMs / 1000) + 60, concurrency: 8 },
 );
+
+/** A pending delivery this long past its due time has lost its queue job (a crash between steps). */
+export const STALLED_DELIVERY_MS = 10 * 60_000;
+
+/**
+ * Re-enqueues the next attempt of deliveries still pending well after they were due (their job was
+ * lost, or gave up after its own retries). Each is claimed once per sweep window: its next_attempt_at
+ * moves on by STALLED_DELIVERY_MS in the claiming statement, so concurrent sweeps never both take it;
+ * a crash after the claim only delays it to the next window. Should the original job still run, the
+ * attempt guard records the attempt once (receivers dedupe on X-Delivery-ID, as for any retry).
+ */
+export async function sweepStalledDeliveries(now: Date = new Date()): Promise<string[]> {
+  const cutoff = new Date(now.getTime() - STALLED_DELIVERY_MS);
+  const claimed = await db.$queryRaw<{ id: string; attempts: number }[]>`
+    UPDATE webhook_deliveries d SET next_attempt_at = ${new Date(now.getTime() + STALLED_DELIVERY_MS)}, updated_at = now()
+    WHERE d.id IN (
+      SELECT id FROM webhook_deliveries
+      WHERE status = 'pending' AND next_attempt_at < ${cutoff}
+      ORDER BY next_attempt_at LIMIT 100 FOR UPDATE SKIP LOCKED
+    )
+    RETURNING d.id, d.attempts`;
+  for (const d of claimed) await enqueue(deliverWebhook, { deliveryId: d.id, attempt: Number(d.attempts) + 1 });
+  if (claimed.length) logger.warn("re-enqueued stalled webhook deliveries", { count: claimed.length });
+  return claimed.map((d) => d.id);
+}
+
+defineMaintenance("webhooks.stalled-deliveries", "webhooks.deliver", sweepStalledDeliveries);
 
 /** The exact body POSTed for a delivery: the same bytes on every attempt. */
 export async function deliveryPayload(d: Pick<WebhookDelivery, "id" | "webhookId" | "eventId" | "eventType" | "createdAt">): Promise<string | null> {

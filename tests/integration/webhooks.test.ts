@@ -8,7 +8,7 @@ import { recordEvent } from "@/lib/events/record-event";
 import { EVENT_TYPES } from "@/lib/events/event-types";
 import "@/lib/webhooks/jobs";
 import { startWorker, type RunningWorker } from "@/lib/jobs/worker";
-import { attemptDelivery, retryDelayMs } from "@/lib/webhooks/deliver";
+import { attemptDelivery, retryDelayMs, sweepStalledDeliveries } from "@/lib/webhooks/deliver";
 import { fanOut } from "@/lib/webhooks/fan-out";
 import { postWebhook, verifySignature } from "@/lib/webhooks/send";
 import { createServer } from "node:http";
@@ -371,6 +371,31 @@ describe("fan-out and delivery", () => {
     const other = await newWorkspace();
     expect((await api("GET", `webhooks/deliveries/${deliveryId}`, { apiKey: other.apiKey })).body.error.code).toBe("delivery_not_found");
     expect((await api("POST", `webhooks/deliveries/${deliveryId}/retry`, { apiKey: other.apiKey })).status).toBe(404);
+  });
+
+  it("a sweep re-sends deliveries whose queue job was lost, once per window, and leaves due ones alone", async () => {
+    const hook = await createHook({ url: receiver.url("/sweep"), events: ["media.processing.failed"] });
+    const now = new Date();
+    // attempt 1 failed long ago and its retry job never ran (lost in a crash): pending, due 20 min ago
+    const lost = await pendingDelivery(hook.webhook_id, "media.processing.failed", { video_id: "vid_lost" });
+    await db.webhookDelivery.update({ where: { id: lost }, data: { attempts: 1, nextAttemptAt: new Date(now.getTime() - 20 * 60_000) } });
+    // due a minute ago: its job may simply not have run yet, so it is not touched
+    const due = await pendingDelivery(hook.webhook_id, "media.processing.failed", { video_id: "vid_due" });
+    await db.webhookDelivery.update({ where: { id: due }, data: { nextAttemptAt: new Date(now.getTime() - 60_000) } });
+
+    const swept = await sweepStalledDeliveries(now);
+    expect(swept).toContain(lost);
+    expect(swept).not.toContain(due);
+    // claimed for this window: a second (concurrent or later) sweep does not enqueue it again
+    expect(await sweepStalledDeliveries(now)).not.toContain(lost);
+    const done = await waitForDelivery(lost, (x) => x.status !== "pending");
+    expect(done).toMatchObject({ status: "succeeded", attempts: 2 });
+    const got = receiver.at("/sweep").filter((r) => r.headers["x-delivery-id"] === lost);
+    expect(got).toHaveLength(1);
+    expect(got[0].headers["x-delivery-attempt"]).toBe("2");
+    expectSigned(got[0], hook.secret, hook.webhook_id, "media.processing.failed");
+    expect(receiver.at("/sweep").some((r) => r.headers["x-delivery-id"] === due)).toBe(false);
+    expect((await db.webhookDelivery.findUniqueOrThrow({ where: { id: due } })).status).toBe("pending");
   });
 
   it("is disabled after 50 consecutive failed attempts; a success in between starts the count again", async () => {
