@@ -1,4 +1,5 @@
 import { db } from "@/lib/db";
+import { insertBatchBytes } from "@/lib/db/batches";
 import { newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
 import { defineJob } from "@/lib/jobs/registry";
@@ -9,7 +10,7 @@ import { mediaStore } from "@/lib/media/store";
 import { providerForConnector } from "@/lib/providers/factory";
 import { isStorageError } from "@/lib/providers/errors";
 import { listWithReadAhead } from "@/lib/providers/read-ahead";
-import type { ImportItem, ImportJob } from "@/lib/generated/prisma/client";
+import { Prisma, type ImportItem, type ImportJob } from "@/lib/generated/prisma/client";
 import { classifyFiles } from "./classify";
 import { importFile } from "./import-file";
 import { refreshProgress, refreshProgressThrottled } from "./progress";
@@ -20,8 +21,6 @@ const ACTIVE = ["pending", "scanning", "importing"];
 const PAGES_PER_SCAN_STEP = 20;
 /** A runner re-reads its job's status (a cancel) at most this often while files keep coming. */
 const STATUS_CHECK_MS = 500;
-/** Keep each insert statement well below the embedded server's 64 KiB message limit. */
-const INSERT_BATCH_BYTES = 32 * 1024;
 
 // ---------------------------------------------------------------------------------------------------
 // Scan: list the location page by page (checkpointing the provider cursor), record one row per file.
@@ -78,10 +77,11 @@ export const scanImportJob = defineJob<{ jobId: string }>(
 
 /**
  * One row per listed file, in few statements: each INSERT takes the page's columns as arrays (unnest),
- * bounded to INSERT_BATCH_BYTES of parameters. ON CONFLICT DO NOTHING: a page listed again after a
+ * bounded to insertBatchBytes() of parameters (lib/db/batches.ts). ON CONFLICT DO NOTHING: a page listed again after a
  * crash inserts nothing twice. (Prisma's createMany took 100–200 ms per statement of ~85 rows here.)
  */
 async function insertItems(jobId: string, rows: Awaited<ReturnType<typeof classifyFiles>>): Promise<void> {
+  const maxBytes = insertBatchBytes();
   let batch: typeof rows = [];
   let size = 0;
   const flush = async () => {
@@ -106,7 +106,7 @@ async function insertItems(jobId: string, rows: Awaited<ReturnType<typeof classi
     batch.push(r);
     // Array literal bytes: each value quoted and escaped (a path of quotes/backslashes can double).
     size += 2 * (Buffer.byteLength(r.file.path) + Buffer.byteLength(r.file.version) + Buffer.byteLength(r.file.etag ?? "")) + 80;
-    if (size >= INSERT_BATCH_BYTES) await flush();
+    if (size >= maxBytes) await flush();
   }
   await flush();
 }
@@ -166,20 +166,34 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
   { retryLimit: 10, retryDelay: 1, expireInSeconds: importSettings.leaseSeconds + importSettings.stepSeconds + 10 },
 );
 
-/** Claims one file (the row comes back from the claim itself: one statement). */
+/**
+ * Claims one file: the lowest pending one (read from the pending-only partial index, one entry however
+ * large the job), else one whose claim went stale (its runner died). The row comes back from the claim.
+ */
 async function claimItem(jobId: string): Promise<ImportItem | null> {
-  const staleBefore = new Date(Date.now() - importSettings.leaseSeconds * 1000);
-  const rows = await db.$queryRaw<ImportItem[]>`
+  const pending = await db.$queryRaw<ImportItem[]>`
     UPDATE import_items SET status = 'importing', claimed_at = now(), attempts = attempts + 1, updated_at = now()
     WHERE id = (
-      SELECT id FROM import_items
-      WHERE job_id = ${jobId} AND (status = 'pending' OR (status = 'importing' AND claimed_at < ${staleBefore}))
+      SELECT id FROM import_items WHERE job_id = ${jobId} AND status = 'pending'
       ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
     )
-    RETURNING id, job_id AS "jobId", path, version, etag, size_bytes AS "sizeBytes", status, reason, video_id AS "videoId",
-              attempts, claimed_at AS "claimedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
-  if (!rows.length) return null;
-  const r = rows[0];
+    RETURNING ${CLAIM_COLUMNS}`;
+  if (pending.length) return claimedRow(pending[0]);
+  const staleBefore = new Date(Date.now() - importSettings.leaseSeconds * 1000);
+  const stale = await db.$queryRaw<ImportItem[]>`
+    UPDATE import_items SET status = 'importing', claimed_at = now(), attempts = attempts + 1, updated_at = now()
+    WHERE id = (
+      SELECT id FROM import_items WHERE job_id = ${jobId} AND status = 'importing' AND claimed_at < ${staleBefore}
+      ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+    )
+    RETURNING ${CLAIM_COLUMNS}`;
+  return stale.length ? claimedRow(stale[0]) : null;
+}
+
+const CLAIM_COLUMNS = Prisma.raw(`id, job_id AS "jobId", path, version, etag, size_bytes AS "sizeBytes", status, reason, video_id AS "videoId",
+  attempts, claimed_at AS "claimedAt", created_at AS "createdAt", updated_at AS "updatedAt"`);
+
+function claimedRow(r: ImportItem): ImportItem {
   return { ...r, sizeBytes: BigInt(r.sizeBytes), attempts: Number(r.attempts) };
 }
 
