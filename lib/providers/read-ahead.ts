@@ -14,8 +14,16 @@ import type { ListPage, ListQuery, StorageProvider } from "./types";
  */
 const TTL_MS = 15_000;
 const MAX_ENTRIES = 32;
+/**
+ * Pages kept in flight ahead of the consumer. A provider cursor is only known once the page before it
+ * has arrived, so a depth of 2 is a chain: while page k is answered, k+1 is on its way and, as soon as
+ * it lands, k+2 is requested. The storage listing then runs back to back instead of waiting for each
+ * client round trip (with depth 1, S3 browse paid the listing plus the request overhead per page).
+ * A consumer that stops early wastes at most this many listings.
+ */
+const DEPTH = 2;
 
-type Entry = { page: Promise<ListPage>; until: number };
+type Entry = { page: Promise<ListPage>; until: number; chain: boolean };
 const pending = new Map<string, Entry>();
 const ids = new WeakMap<StorageProvider, number>();
 let nextId = 1;
@@ -32,7 +40,34 @@ function sweep(now: number): void {
   while (pending.size >= MAX_ENTRIES) pending.delete(pending.keys().next().value!);
 }
 
-/** `provider.list(q)`, served from a read-ahead when one is held, and starting the next page's. */
+/**
+ * Makes sure the page of `q` is in flight, `depth` pages deep: with depth > 1, the page after it is
+ * requested as soon as this one arrives (if it is still held by then, i.e. nobody abandoned the chain).
+ */
+function readAhead(provider: StorageProvider, q: ListQuery, depth: number): void {
+  const key = keyOf(provider, q);
+  const held = pending.get(key);
+  if (held) {
+    if (depth > 1 && !held.chain) {
+      held.chain = true;
+      void held.page.then((page) => continueChain(provider, q, key, page), () => undefined);
+    }
+    return;
+  }
+  sweep(Date.now());
+  const page = provider.list(q);
+  page.catch(() => undefined); // never an unhandled rejection; the consumer retries the listing itself
+  const entry: Entry = { page, until: Date.now() + TTL_MS, chain: depth > 1 };
+  pending.set(key, entry);
+  if (entry.chain) void page.then((p) => continueChain(provider, q, key, p), () => undefined);
+}
+
+function continueChain(provider: StorageProvider, q: ListQuery, key: string, page: ListPage): void {
+  if (!page.cursor || !pending.has(key)) return; // the last page, or dropped / already consumed
+  readAhead(provider, { ...q, cursor: page.cursor }, DEPTH - 1);
+}
+
+/** `provider.list(q)`, served from a read-ahead when one is held, and keeping the next pages coming. */
 export async function listWithReadAhead(provider: StorageProvider, q: ListQuery, now = Date.now()): Promise<ListPage> {
   const key = keyOf(provider, q);
   const held = pending.get(key);
@@ -40,16 +75,9 @@ export async function listWithReadAhead(provider: StorageProvider, q: ListQuery,
   let page: ListPage | undefined;
   if (held && held.until > now) page = await held.page.catch(() => undefined);
   page ??= await provider.list(q);
-  if (page.cursor) {
-    const next = { ...q, cursor: page.cursor };
-    sweep(Date.now());
-    const p = provider.list(next);
-    p.catch(() => undefined); // never an unhandled rejection; the consumer retries the listing itself
-    pending.set(keyOf(provider, next), { page: p, until: Date.now() + TTL_MS });
-  }
+  if (page.cursor) readAhead(provider, { ...q, cursor: page.cursor }, DEPTH);
   return page;
 }
-
 /** For tests: how many read-aheads are held. */
 export function readAheadSize(): number {
   return pending.size;

@@ -147,7 +147,7 @@ osd max object size = 134217728
 # the ceph/radosgw-admin CLIs run concurrently: no admin socket for them (they would collide)
 admin socket =
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:${o.rgwPort}
+rgw frontends = beast endpoint=127.0.0.1:${o.rgwPort} tcp_nodelay=1
 rgw data = ${d}/rgw.a
 rgw enable usage log = false
 rgw thread pool size = 64

@@ -22,6 +22,7 @@ function store(pages: number, failCursor?: string) {
 }
 
 const q = (cursor?: string): ListQuery => ({ prefix: "p/", pageSize: 1000, cursor });
+const settle = () => new Promise((r) => setTimeout(r, 10));
 
 describe("listing read-ahead", () => {
   it("serves the next page from the read-ahead: one provider call per page, none after the last", async () => {
@@ -37,11 +38,28 @@ describe("listing read-ahead", () => {
     expect(calls).toEqual([undefined, "1", "2", "3"]);
   });
 
+  it("keeps two pages in flight ahead of the consumer, never more (a chain: each cursor comes with its page)", async () => {
+    const { provider, calls } = store(10);
+    await listWithReadAhead(provider, q());
+    await settle();
+    expect(calls).toEqual([undefined, "1", "2"]); // the consumer is on page 0: pages 1 and 2 are ahead
+    await listWithReadAhead(provider, q("1")); // served from the read-ahead, and page 3 joins the chain
+    await settle();
+    expect(calls).toEqual([undefined, "1", "2", "3"]);
+    await listWithReadAhead(provider, q("2"));
+    await settle();
+    expect(calls).toEqual([undefined, "1", "2", "3", "4"]);
+    // a consumer that stops here wastes at most two listings (3 and 4), and nothing runs further ahead
+    await settle();
+    expect(calls).toHaveLength(5);
+  });
+
   it("hands a read-ahead out once, and never to another provider or prefix", async () => {
     const a = store(3);
     const b = store(3);
     await listWithReadAhead(a.provider, q());
-    expect(a.calls).toEqual([undefined, "1"]);
+    await settle();
+    expect(a.calls).toEqual([undefined, "1", "2"]);
     await listWithReadAhead(b.provider, q("1")); // same cursor, other provider: its own call
     expect(b.calls[0]).toBe("1");
     await listWithReadAhead(a.provider, { ...q("1"), prefix: "other/" }); // other prefix: its own call
