@@ -167,7 +167,7 @@ export async function startGantry(opts: StartOptions = {}): Promise<GantryServer
     delete cliEnv.PORT;
     const email = `bench-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}@example.com`;
     const password = randomBytes(18).toString("base64url");
-    const u = await runCli(["users", "create", "--email", email, "--password", password, "--name", "Bench"], cliEnv);
+    const u = await runCli(["users", "create", "--email", email, `--password=${password}`, "--name", "Bench"], cliEnv);
     if (u.code !== 0) throw new Error(`gantry users create failed (${u.code}): ${u.stderr || u.stdout}`);
     const k = await runCli(["api-keys", "create", "--email", email, "--name", "bench", "--scopes", "admin"], cliEnv);
     if (k.code !== 0) throw new Error(`gantry api-keys create failed (${k.code}): ${k.stderr || k.stdout}`);
