@@ -8,7 +8,6 @@ import { db } from "@/lib/db";
 import { newId } from "@/lib/ids";
 import { recordEvent } from "@/lib/events/record-event";
 import { getBoss } from "@/lib/jobs/queue";
-import { hasSubscribers } from "@/lib/webhooks/fan-out";
 import { mediaTypeOf, mimeOf } from "@/lib/media/media-types";
 import { probeMedia } from "@/lib/media/probe";
 import type { MediaStore } from "@/lib/media/store";
@@ -155,19 +154,17 @@ async function recordVideo(
     const id = newId("vid");
     const row = { id, ...base, sourceKey: withKey ? sourceKey : null };
     const data = { ...eventData, video_id: id };
-    if (await hasSubscribers(db, job.workspaceId, "media.created")) {
-      // A webhook wants media.created: the event and its fan-out job go in one transaction with the video.
-      await getBoss();
-      await db.$transaction(async (tx) => {
-        await tx.video.create({ data: row });
-        await recordEvent({ workspaceId: job.workspaceId, type: "media.created", indexId: job.indexId, data }, tx);
-      });
-      return { status: "imported" as const, videoId: id };
-    }
-    // The common case, in one statement (one round trip instead of six): the video, its media.created
-    // event and the item's new status, atomically. A unique violation aborts all three.
-    await insertVideoAndEvent(row, { id: newId("evt"), workspaceId: job.workspaceId, indexId: job.indexId, data }, item.id);
-    return { status: "imported" as const, videoId: id, recorded: true };
+    // The common case (no webhook wants media.created) in one statement, one round trip instead of
+    // six: the video, its event and the item's new status, atomically (a unique violation aborts all).
+    const done = await insertVideoUnlessSubscribed(row, { id: newId("evt"), workspaceId: job.workspaceId, indexId: job.indexId, data }, item.id);
+    if (done) return { status: "imported" as const, videoId: id, recorded: true };
+    // A webhook subscribes: the event and its fan-out job go in one transaction with the video.
+    await getBoss();
+    await db.$transaction(async (tx) => {
+      await tx.video.create({ data: row });
+      await recordEvent({ workspaceId: job.workspaceId, type: "media.created", indexId: job.indexId, data }, tx);
+    });
+    return { status: "imported" as const, videoId: id };
   };
   try {
     return await create(true);
@@ -189,20 +186,31 @@ async function recordVideo(
 
 type VideoRow = Prisma.VideoUncheckedCreateInput & { id: string };
 
-async function insertVideoAndEvent(v: VideoRow, e: { id: string; workspaceId: string; indexId: string; data: object }, itemId: string): Promise<void> {
-  await db.$executeRaw`
-    WITH v AS (
+/**
+ * Inserts the video, its media.created event and the item's status in one statement, unless an active
+ * webhook of the workspace subscribes to media.created (then nothing is written and false comes back:
+ * the caller records the event with its fan-out job instead).
+ */
+async function insertVideoUnlessSubscribed(v: VideoRow, e: { id: string; workspaceId: string; indexId: string; data: object }, itemId: string): Promise<boolean> {
+  const rows = await db.$queryRaw<{ subscribed: boolean }[]>`
+    WITH sub AS (
+      SELECT EXISTS (SELECT 1 FROM webhooks WHERE workspace_id = ${e.workspaceId} AND status = 'active' AND 'media.created' = ANY(events)) AS subscribed
+    ), v AS (
       INSERT INTO videos (id, workspace_id, index_id, title, video_uri, storage_key, media_type, status, duration_seconds, size_bytes,
                           content_type, source_connector_id, source_path, source_version, source_etag, import_job_id, import_item_id,
                           source_key, checksum_sha256, metadata, created_at, updated_at)
-      VALUES (${v.id}, ${v.workspaceId}, ${v.indexId}, ${v.title}, ${v.videoUri}, ${v.storageKey}, ${v.mediaType}, ${v.status ?? "ready"},
-              ${v.durationSeconds ?? null}::float8, ${String(v.sizeBytes)}::bigint, ${v.contentType ?? null}, ${v.sourceConnectorId ?? null},
-              ${v.sourcePath ?? null}, ${v.sourceVersion ?? null}, ${v.sourceEtag ?? null}, ${v.importJobId ?? null}, ${v.importItemId ?? null},
-              ${v.sourceKey ?? null}, ${v.checksumSha256 ?? null}, ${v.metadata == null ? null : JSON.stringify(v.metadata)}::jsonb, now(), now())
+      SELECT ${v.id}, ${v.workspaceId}, ${v.indexId}, ${v.title}, ${v.videoUri}, ${v.storageKey}, ${v.mediaType}, ${v.status ?? "ready"},
+             ${v.durationSeconds ?? null}::float8, ${String(v.sizeBytes)}::bigint, ${v.contentType ?? null}, ${v.sourceConnectorId ?? null},
+             ${v.sourcePath ?? null}, ${v.sourceVersion ?? null}, ${v.sourceEtag ?? null}, ${v.importJobId ?? null}, ${v.importItemId ?? null},
+             ${v.sourceKey ?? null}, ${v.checksumSha256 ?? null}, ${v.metadata == null ? null : JSON.stringify(v.metadata)}::jsonb, now(), now()
+      FROM sub WHERE NOT sub.subscribed
       RETURNING id
     ), e AS (
       INSERT INTO events (id, workspace_id, type, index_id, data, created_at)
       SELECT ${e.id}, ${e.workspaceId}, 'media.created', ${e.indexId}, ${JSON.stringify(e.data)}::jsonb, now() FROM v
+    ), i AS (
+      UPDATE import_items SET status = 'imported', video_id = v.id, reason = NULL, updated_at = now() FROM v WHERE import_items.id = ${itemId}
     )
-    UPDATE import_items SET status = 'imported', video_id = (SELECT id FROM v), reason = NULL, updated_at = now() WHERE id = ${itemId}`;
+    SELECT subscribed FROM sub`;
+  return !rows[0].subscribed;
 }

@@ -7,6 +7,7 @@ import { newWorkspace } from "../helpers/fixtures";
 import { useStorageEmulators, type StorageEmulators } from "../helpers/emulators";
 import { fixture, waitForJob } from "../helpers/imports";
 import { seedS3, uniqueName } from "../helpers/storage-seed";
+import { startReceiver } from "../helpers/webhook-receiver";
 import { db } from "@/lib/db";
 import "@/lib/jobs/all";
 import { startWorker, type RunningWorker } from "@/lib/jobs/worker";
@@ -97,6 +98,30 @@ describe("import jobs", () => {
     expect(types.filter((t) => t === "media.created")).toHaveLength(4);
     expect(types).toContain("import_job.started");
     expect(types).toContain("import_job.partial_completed");
+  });
+
+  it("with a webhook subscribed to media.created, each imported file's event is delivered (the transactional path)", async () => {
+    const receiver = await startReceiver();
+    try {
+      const hook = await api("POST", "webhooks", { apiKey: w.apiKey, json: { name: "media", url: receiver.url("/media"), events: ["media.created"] } });
+      expect(hook.status, hook.text).toBe(201);
+      const indexId = await newIndex("hooked");
+      const created = await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: indexId, source_prefix: "footage/" } });
+      const job = await waitForJob(w.apiKey, created.body.job_id);
+      expect(job.progress).toMatchObject({ imported: 4, failed: 1, skipped: 2 });
+      const got = await receiver.waitFor("/media", 4);
+      const delivered = got.map((r) => r.json).filter((j) => j.data.index_id === indexId);
+      expect(delivered.map((j) => j.data.video_id).sort()).toEqual([...job.video_ids].sort());
+      expect(delivered.every((j) => j.event === "media.created" && j.data.import_job_id === job.job_id)).toBe(true);
+      const events = await db.event.findMany({ where: { workspaceId: w.workspaceId, indexId, type: "media.created" } });
+      expect(events).toHaveLength(4);
+      // every item says imported, with its video
+      const items = await db.importItem.findMany({ where: { jobId: job.job_id, status: "imported" } });
+      expect(items.map((i) => i.videoId).sort()).toEqual([...job.video_ids].sort());
+      await api("DELETE", `webhooks/${hook.body.webhook_id}`, { apiKey: w.apiKey });
+    } finally {
+      await receiver.close();
+    }
   });
 
   it("new_only skips files already in the index and imports a changed file", async () => {
