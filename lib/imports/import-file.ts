@@ -79,6 +79,7 @@ async function importOnce(
   const hash = createHash("sha256");
   let bytes = 0;
   const heartbeat = setInterval(() => void renewClaim().catch(() => {}), Math.max(1000, (importSettings.leaseSeconds * 1000) / 3));
+  let moved = false;
   try {
     const body = await source.read(item.path);
     // Large buffers between the network and the scratch file: fewer, bigger writes for big files.
@@ -102,13 +103,15 @@ async function importOnce(
     } catch (err) {
       throw new PermanentImportError(`unreadable media: ${(err as Error).message}`);
     }
-    if (store.adoptLocalFile) await store.adoptLocalFile(scratch, key);
-    else await store.provider.write(key, createReadStream(scratch), { size: (await stat(scratch)).size, contentType: mimeOf(item.path) ?? undefined });
+    if (store.adoptLocalFile) {
+      await store.adoptLocalFile(scratch, key);
+      moved = true; // renamed into place: nothing left to clean up (saves two lstat calls per file)
+    } else await store.provider.write(key, createReadStream(scratch), { size: (await stat(scratch)).size, contentType: mimeOf(item.path) ?? undefined });
 
     return await recordVideo(job, item, key, store, { sha256: hash.digest("hex"), bytes, facts });
   } finally {
     clearInterval(heartbeat);
-    await rm(scratch, { force: true });
+    if (!moved) await rm(scratch, { force: true });
   }
 }
 
