@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { rm, stat } from "node:fs/promises";
+import { rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -9,7 +9,7 @@ import { newId } from "@/lib/ids";
 import { recordEvent } from "@/lib/events/record-event";
 import { getBoss } from "@/lib/jobs/queue";
 import { mediaTypeOf, mimeOf } from "@/lib/media/media-types";
-import { probeMedia } from "@/lib/media/probe";
+import { probeMedia, probeMediaBuffer } from "@/lib/media/probe";
 import type { MediaStore } from "@/lib/media/store";
 import { isStorageError } from "@/lib/providers/errors";
 import type { StorageProvider } from "@/lib/providers/types";
@@ -26,6 +26,12 @@ export type FileOutcome =
 class PermanentImportError extends Error {}
 
 const STREAM_BUFFER_BYTES = 1024 * 1024;
+/**
+ * Files up to this size (by the listing) are read into memory, probed from memory and written once to the
+ * local media store: about 4 file operations instead of 12 (scratch write, probe reads, rename). Each
+ * threadpool operation costs the single main thread a wake-up; this was ~2 ms of ~8 ms per small file.
+ */
+const SMALL_FILE_BYTES = 1024 * 1024;
 
 function safeName(p: string): string {
   const base = path.posix.basename(p).normalize("NFC").replace(/[\u0000-\u001f\u007f/\\]/g, "_");
@@ -81,6 +87,13 @@ async function importOnce(
   const heartbeat = setInterval(() => void renewClaim().catch(() => {}), Math.max(1000, (importSettings.leaseSeconds * 1000) / 3));
   let moved = false;
   try {
+    const expected = Number(item.sizeBytes);
+    if (store.writeLocalFile && expected <= SMALL_FILE_BYTES) {
+      const small = await importSmall(job, item, source, store, key, scratch, hash);
+      moved = true; // the scratch file was never written, or it was renamed into place
+      if (small.status !== "fallback") return small;
+      return await recordVideo(job, item, key, store, small.result);
+    }
     const body = await source.read(item.path);
     // Large buffers between the network and the scratch file: fewer, bigger writes for big files.
     await pipeline(
@@ -95,7 +108,6 @@ async function importOnce(
       }),
       createWriteStream(scratch, { highWaterMark: STREAM_BUFFER_BYTES }),
     );
-    const expected = Number(item.sizeBytes);
     if (bytes !== expected) throw new PermanentImportError(`size mismatch: the listing said ${expected} bytes, ${bytes} were read (the file changed during the import?)`);
     let facts;
     try {
@@ -113,6 +125,54 @@ async function importOnce(
     clearInterval(heartbeat);
     if (!moved) await rm(scratch, { force: true });
   }
+}
+
+type Recordable = { sha256: string; bytes: number; facts: Awaited<ReturnType<typeof probeMedia>> };
+
+/**
+ * The small-file path: bytes into memory (hashing as they come), probed there when the in-process parser
+ * knows the format and written once under the key. Otherwise (not ISO-BMFF, or GANTRY_PROBE=ffprobe) the
+ * bytes go to the scratch file and are probed by ffprobe as on the normal path.
+ */
+async function importSmall(
+  job: ImportJob,
+  item: ImportItem,
+  source: StorageProvider,
+  store: MediaStore,
+  key: string,
+  scratch: string,
+  hash: ReturnType<typeof createHash>,
+): Promise<FileOutcome | { status: "fallback"; result: Recordable }> {
+  const expected = Number(item.sizeBytes);
+  const body = await source.read(item.path);
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > SMALL_FILE_BYTES * 2) {
+      body.destroy();
+      throw new PermanentImportError(`size mismatch: the listing said ${expected} bytes, more than ${bytes} were read (the file changed during the import?)`);
+    }
+    hash.update(chunk);
+    chunks.push(chunk);
+  }
+  if (bytes !== expected) throw new PermanentImportError(`size mismatch: the listing said ${expected} bytes, ${bytes} were read (the file changed during the import?)`);
+  const data = Buffer.concat(chunks, bytes);
+  const sha256 = hash.digest("hex");
+  const fast = await probeMediaBuffer(data);
+  if (fast) {
+    await store.writeLocalFile!(key, data);
+    return recordVideo(job, item, key, store, { sha256, bytes, facts: fast });
+  }
+  await writeFile(scratch, data);
+  let facts;
+  try {
+    facts = await probeMedia(scratch);
+  } catch (err) {
+    throw new PermanentImportError(`unreadable media: ${(err as Error).message}`);
+  }
+  await store.adoptLocalFile!(scratch, key);
+  return { status: "fallback", result: { sha256, bytes, facts } };
 }
 
 async function recordVideo(

@@ -48,35 +48,51 @@ export async function probeIsoBmff(absolute: string): Promise<MediaFacts | null>
   if (!fh) return null;
   try {
     const size = (await fh.stat()).size;
-    const head = Buffer.alloc(Math.min(CHUNK, size));
-    await fh.read({ buffer: head, position: 0 });
-    if (!looksIsoBmff(head)) return null;
-
-    const file = createFile();
-    let info: Movie | null = null;
-    let failed = false;
-    file.onReady = (i: Movie) => (info = i);
-    file.onError = () => (failed = true);
-
-    let pos = 0;
-    let read = 0;
-    for (let n = 0; n < MAX_READS && !info && !failed && pos < size && read < MAX_READ; n++) {
-      const len = Math.min(CHUNK, size - pos);
-      const buf = pos === 0 ? head.subarray(0, len) : Buffer.alloc(len);
-      if (pos !== 0) await fh.read({ buffer: buf, position: pos });
-      read += len;
-      const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + len) as ArrayBuffer;
-      const next = file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(ab, pos));
-      pos = typeof next === "number" && next > pos ? next : pos + len;
-    }
-    if (!info) file.flush();
-    if (!info || failed) return null;
-    return factsOf(file as unknown as { getTrackById(id: number): Box }, info, size);
+    return await parseIsoBmff(size, async (pos, len) => {
+      const buf = Buffer.alloc(len);
+      await fh.read({ buffer: buf, position: pos });
+      return buf;
+    });
   } catch {
     return null; // not for this parser: ffprobe decides
   } finally {
     await fh.close();
   }
+}
+
+/** The same, for bytes already in memory (a small file just downloaded): no file reads at all. */
+export async function probeIsoBmffBuffer(bytes: Buffer): Promise<MediaFacts | null> {
+  try {
+    return await parseIsoBmff(bytes.length, async (pos, len) => bytes.subarray(pos, pos + len));
+  } catch {
+    return null;
+  }
+}
+
+async function parseIsoBmff(size: number, readAt: (pos: number, len: number) => Promise<Buffer>): Promise<MediaFacts | null> {
+  const head = await readAt(0, Math.min(CHUNK, size));
+  if (!looksIsoBmff(head)) return null;
+
+  const file = createFile();
+  let info: Movie | null = null;
+  let failed = false;
+  file.onReady = (i: Movie) => (info = i);
+  file.onError = () => (failed = true);
+
+  let pos = 0;
+  let read = 0;
+  for (let n = 0; n < MAX_READS && !info && !failed && pos < size && read < MAX_READ; n++) {
+    const len = Math.min(CHUNK, size - pos);
+    const buf = pos === 0 ? head.subarray(0, len) : await readAt(pos, len);
+    read += len;
+    // mp4box keeps the ArrayBuffers it is given: always a copy of exactly this chunk.
+    const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + len) as ArrayBuffer;
+    const next = file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(ab, pos));
+    pos = typeof next === "number" && next > pos ? next : pos + len;
+  }
+  if (!info) file.flush();
+  if (!info || failed) return null;
+  return factsOf(file as unknown as { getTrackById(id: number): Box }, info, size);
 }
 
 function factsOf(file: { getTrackById(id: number): Box }, info: Movie, fileSize: number): MediaFacts | null {

@@ -17,7 +17,7 @@ import { accessSync, chmodSync, constants, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { probeIsoBmff } from "./probe-isobmff";
+import { probeIsoBmff, probeIsoBmffBuffer } from "./probe-isobmff";
 
 export type MediaFacts = {
   /** One name per container: mp4, mov, m4a, 3gp, webm, matroska, mp3, wav, flac, ogg, png, jpeg, webp, … */
@@ -124,6 +124,15 @@ function checkArgs(filePath: string, opts: { timeoutMs?: number }): number {
     throw new ProbeError("unreadable_media", "not a file path");
   }
   return timeoutMs;
+}
+
+/**
+ * Facts from bytes in memory when the in-process parser understands them (ISO-BMFF, see
+ * probe-isobmff.ts); null means "write the bytes to a file and use probeMedia" (ffprobe decides).
+ */
+export async function probeMediaBuffer(bytes: Buffer): Promise<MediaFacts | null> {
+  if (process.env.GANTRY_PROBE === "ffprobe") return null;
+  return probeIsoBmffBuffer(bytes);
 }
 
 /** probeMedia through ffprobe only (the reference the in-process parser is tested against). */

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync } from "node:fs";
-import { rename, mkdir } from "node:fs/promises";
+import { rename, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { env } from "@/lib/config/env";
@@ -19,6 +19,12 @@ export type MediaStore = {
   uriFor(key: string): string;
   /** Local stores only: where a finished temp file is moved into place without copying. */
   adoptLocalFile?(tempFile: string, key: string): Promise<void>;
+  /**
+   * Local stores only: writes bytes already in memory (a small file) straight to the key's path. The key
+   * is derived from the import item, so a crash mid-write is repaired by the retry overwriting it, and
+   * nothing points at the file before the video row is committed.
+   */
+  writeLocalFile?(key: string, bytes: Buffer): Promise<void>;
   /** A scratch directory for in-flight downloads (same filesystem as a local store). */
   scratchDir: string;
 };
@@ -44,6 +50,11 @@ export function parseMediaStore(raw: string | undefined, dataDir: string, e: Nod
         const dest = path.join(root, ...key.split("/"));
         await mkdir(path.dirname(dest), { recursive: true });
         await rename(tempFile, dest);
+      },
+      writeLocalFile: async (key, bytes) => {
+        const dest = path.join(root, ...key.split("/"));
+        await mkdir(path.dirname(dest), { recursive: true });
+        await writeFile(dest, bytes);
       },
       scratchDir,
     };

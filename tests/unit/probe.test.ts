@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ProbeError, ffprobePath, probeMedia, probeWithFfprobe, type MediaFacts } from "../../lib/media/probe";
+import { ProbeError, ffprobePath, probeMedia, probeMediaBuffer, probeWithFfprobe, type MediaFacts } from "../../lib/media/probe";
 import { probeIsoBmff } from "../../lib/media/probe-isobmff";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/media/", import.meta.url));
@@ -268,11 +268,14 @@ describe("the in-process MP4 parser", () => {
     expect(fast).not.toBeNull();
     expect(fast).toEqual(await probeWithFfprobe(file));
     expect(await probeMedia(file)).toEqual(fast);
+    // the same facts from the bytes in memory (the small-file import path)
+    expect(await probeMediaBuffer(readFileSync(file))).toEqual(fast);
   });
 
   it("leaves QuickTime and non-MP4 files to ffprobe", async () => {
     for (const f of ["clip.mov", "clip.webm", "clip.mkv", "tone.mp3", "still.png"]) {
       expect(await probeIsoBmff(path.join(FIXTURES, f))).toBeNull();
+      expect(await probeMediaBuffer(readFileSync(path.join(FIXTURES, f)))).toBeNull();
     }
   });
 
@@ -280,6 +283,7 @@ describe("the in-process MP4 parser", () => {
     const file = path.join(dir, "cut.mp4");
     writeFileSync(file, readFileSync(path.join(FIXTURES, "clip.mp4")).subarray(0, 1500));
     expect(await probeIsoBmff(file)).toBeNull();
+    expect(await probeMediaBuffer(readFileSync(file))).toBeNull();
   });
 });
 
