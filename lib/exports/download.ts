@@ -4,6 +4,7 @@ import { env } from "@/lib/config/env";
 import { newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
 import { ApiError, errorBody, toApiError } from "@/lib/api/errors";
+import { consumeRateLimit, rateLimitHeaders } from "@/lib/api/rate-limit";
 import { mediaStore } from "@/lib/media/store";
 import type { Export } from "@/lib/generated/prisma/client";
 import { relativeDownloadUrl } from "./dto";
@@ -26,12 +27,19 @@ export async function streamExportResponse(e: Export): Promise<Response> {
   return new Response(Readable.toWeb(body) as ReadableStream, { status: 200, headers });
 }
 
-/** `GET …/download?token=`: the signed token is the only credential (no API key, no session). */
+/**
+ * `GET …/download?token=`: the signed token is the only credential (no API key, no session). A signed
+ * URL can be passed around, so its downloads have a budget of their own: the "costly" rate per export
+ * (GANTRY_RATE_LIMIT_COSTLY_PER_MINUTE), counted after the signature is verified.
+ */
 export async function signedDownload(exportId: string, token: string): Promise<Response> {
   const requestId = newId("req");
-  const base = { "X-Request-Id": requestId, "Cache-Control": "no-store" };
+  const base: Record<string, string> = { "X-Request-Id": requestId, "Cache-Control": "no-store" };
   try {
     const { workspaceId } = verifyDownloadToken(token, exportId);
+    const rate = await consumeRateLimit(`download:${exportId}`, "costly");
+    Object.assign(base, rateLimitHeaders(rate));
+    if (!rate.allowed) throw new ApiError("rate_limited", "Too many downloads of this export; retry after the time in Retry-After.");
     const e = await db.export.findFirst({ where: { id: exportId, workspaceId } });
     if (!e) throw ApiError.notFound("export_not_found", "export", exportId);
     const res = await streamExportResponse(e);

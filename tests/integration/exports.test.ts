@@ -199,6 +199,34 @@ describe("download exports", () => {
     }
   });
 
+  it("signed-URL downloads have their own budget per export (the costly rate), counted only for valid tokens", async () => {
+    const indexId = await newIndex();
+    const run = await seedRun(w, indexId, { videos: 1, segments: 1 });
+    const e = await waitForExport(w.apiKey, (await createExport(`exports/prompt-run/${run.runId}`, { format: "json" })).body.export_id);
+    const token = new URL((await api("POST", `exports/${e.export_id}/download-url`, { apiKey: w.apiKey })).body.download_url).searchParams.get("token")!;
+    process.env.GANTRY_RATE_LIMIT_COSTLY_PER_MINUTE = "3";
+    const { resetEnvCache } = await import("@/lib/config/env");
+    resetEnvCache();
+    try {
+      // fixed one-minute windows: stay clear of a window's end so that all requests count in one
+      const intoMinute = Date.now() % 60_000;
+      if (intoMinute > 50_000) await new Promise((r) => setTimeout(r, 60_500 - intoMinute));
+      // invalid tokens are refused before the budget is touched
+      for (let i = 0; i < 5; i++) expect((await api("GET", `exports/${e.export_id}/download?token=v1.nope`)).status).toBe(401);
+      for (let i = 0; i < 3; i++) {
+        const ok = await api("GET", `exports/${e.export_id}/download?token=${token}`);
+        expect(ok.status).toBe(200);
+        expect(ok.headers.get("x-ratelimit-remaining")).toBe(String(2 - i));
+      }
+      const limited = await api("GET", `exports/${e.export_id}/download?token=${token}`);
+      expect([limited.status, limited.body.error.code]).toEqual([429, "rate_limited"]);
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    } finally {
+      delete process.env.GANTRY_RATE_LIMIT_COSTLY_PER_MINUTE;
+      resetEnvCache();
+    }
+  }, 90_000);
+
   it("lists exports as a bare array, newest first, with a cursor; tenancy hides other workspaces' exports", async () => {
     const indexId = await newIndex();
     await seedRun(w, indexId, { videos: 1, segments: 1 });
