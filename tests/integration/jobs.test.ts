@@ -19,6 +19,7 @@ import {
   type JobDefinition,
 } from "../../lib/jobs";
 import { defineTestJobs, testTablesSql, type TestJobs } from "../fixtures/jobs-fixtures";
+import { defineMaintenance, runMaintenance } from "../../lib/jobs/registry";
 
 // The job queue against a real database: whatever DATABASE_URL names (PostgreSQL, or the embedded
 // PGlite behind pglite-server). Worker child processes run the real scripts/worker.ts entry point.
@@ -517,6 +518,26 @@ describe("runTimeSlice (serverless)", () => {
       [id],
     );
     expect(row).toEqual({ state: "failed", message: "always fails" });
+  }, 30_000);
+});
+
+describe("maintenance sweeps", () => {
+  it("a cron time slice runs the sweeps of the queues it serves, and only those; a failing sweep does not stop the others", async () => {
+    const served = defineJob<{ i: number }>(`${prefix}.maint-served`, async () => {});
+    const calls: string[] = [];
+    defineMaintenance(`${prefix}.sweep-a`, served.name, async () => {
+      calls.push("a");
+      throw new Error("sweep a broke");
+    });
+    defineMaintenance(`${prefix}.sweep-b`, served.name, async (now) => {
+      calls.push(`b:${now instanceof Date}`);
+    });
+    defineMaintenance(`${prefix}.sweep-other`, `${prefix}.not-served`, async () => {
+      calls.push("other");
+    });
+    await runTimeSlice({ budgetMs: 200, queues: [served.name] });
+    expect(calls).toEqual(["a", "b:true"]);
+    expect(await runMaintenance([served.name])).toEqual([`${prefix}.sweep-a`]);
   }, 30_000);
 });
 
