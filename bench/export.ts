@@ -17,7 +17,7 @@ import { commandLine } from "./lib/cli";
 import { loadAverage } from "./lib/proc";
 import { appendResults, RESULTS_FILE } from "./lib/results";
 import { table } from "./lib/stats";
-import { memorySettings } from "../lib/config/heap";
+import { envWithMemorySettings, memorySettings } from "../lib/config/heap";
 
 const RSS_GOAL_MB = 300;
 const HELP = `Usage: npm run bench -- export [options]
@@ -200,10 +200,7 @@ async function seed(db: any, newId: (p: "vid" | "run" | "seg" | "prompt") => str
 function childEnv(variant: string): Record<string, string> {
   const base = { ...process.env, NODE_OPTIONS: "" } as Record<string, string>;
   delete base.MALLOC_MMAP_THRESHOLD_;
-  if (variant === "worker") {
-    const mem = memorySettings(base, []);
-    return { ...base, ...mem.env, NODE_OPTIONS: mem.heapFlag ?? "" };
-  }
+  if (variant === "worker") return envWithMemorySettings(base, memorySettings(base, [])) as Record<string, string>;
   return { ...base, NODE_OPTIONS: variant === "node-default" ? "" : variant };
 }
 

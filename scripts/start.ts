@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { memorySettings, needsRestart, type MemorySettings } from "@/lib/config/heap";
+import { envWithMemorySettings, memorySettings, needsRestart, type MemorySettings } from "@/lib/config/heap";
 
 const mode = process.argv[2] as "dev" | "start" | "worker";
 if (!["dev", "start", "worker"].includes(mode)) {
@@ -14,12 +14,11 @@ if (!["dev", "start", "worker"].includes(mode)) {
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 if (mode === "start" || mode === "worker") (process.env as Record<string, string | undefined>).NODE_ENV ??= "production";
 
-/** Runs this same launcher again with the memory settings (V8 and malloc read them only at start-up). */
-function restartWith(mem: MemorySettings): void {
-  const args = [...process.execArgv, ...(mem.heapFlag ? [mem.heapFlag] : []), process.argv[1], ...process.argv.slice(2)];
-  const child = spawn(process.execPath, args, { stdio: "inherit", env: { ...process.env, ...mem.env } });
+/** Runs a child with the memory settings, forwarding SIGINT/SIGTERM to it; `onExit` gets its exit code. */
+function runChild(command: string, args: string[], mem: MemorySettings, onExit: (code: number) => void): void {
+  const child = spawn(command, args, { stdio: "inherit", env: envWithMemorySettings(process.env, mem) as NodeJS.ProcessEnv });
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
-  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  child.on("exit", (code, signal) => onExit(code ?? (signal ? 0 : 1)));
 }
 
 async function main() {
@@ -30,7 +29,10 @@ async function main() {
     console.error((err as Error).message);
     process.exit(1);
   }
-  if (mode === "worker" && needsRestart(mem)) return restartWith(mem);
+  // V8 and malloc read the settings only at start-up: a worker runs this launcher again with them.
+  if (mode === "worker" && needsRestart(mem)) {
+    return runChild(process.execPath, [...process.execArgv, process.argv[1], ...process.argv.slice(2)], mem, (code) => process.exit(code));
+  }
   const { resolveDatabaseUrl } = await import("@/lib/db/embedded");
   const operatorUrl = process.env.DATABASE_URL;
   const database = await resolveDatabaseUrl();
@@ -73,11 +75,7 @@ async function main() {
   const nextBin = path.resolve("node_modules/.bin/next");
   const args = mode === "dev" ? ["dev"] : ["start"];
   if (process.env.PORT) args.push("-p", process.env.PORT);
-  // Next.js runs its server in a child process of its CLI: NODE_OPTIONS reaches both.
-  const env = { ...process.env, ...mem.env, ...(mem.heapFlag ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} ${mem.heapFlag}`.trim() } : {}) };
-  const child = spawn(nextBin, args, { stdio: "inherit", env });
-  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
-  child.on("exit", (code, signal) => void shutdown(code ?? (signal ? 0 : 1)));
+  runChild(nextBin, args, mem, (code) => void shutdown(code));
 }
 
 main().catch((err) => {

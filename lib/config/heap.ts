@@ -39,3 +39,12 @@ export function memorySettings(env: Record<string, string | undefined> = process
 export function needsRestart(s: MemorySettings): boolean {
   return s.heapFlag !== null || Object.keys(s.env).length > 0;
 }
+
+/**
+ * The environment to start a child process with the settings: NODE_OPTIONS carries the heap flag (it
+ * reaches Node processes the child starts in turn) and malloc's variable is added. A process started
+ * from it needs no restart (see the test).
+ */
+export function envWithMemorySettings(env: Record<string, string | undefined>, s: MemorySettings): Record<string, string | undefined> {
+  return { ...env, ...s.env, ...(s.heapFlag ? { NODE_OPTIONS: `${env.NODE_OPTIONS ?? ""} ${s.heapFlag}`.trim() } : {}) };
+}
