@@ -89,10 +89,9 @@ async function importOnce(
   try {
     const expected = Number(item.sizeBytes);
     if (store.writeLocalFile && expected <= SMALL_FILE_BYTES) {
-      const small = await importSmall(job, item, source, store, key, scratch, hash);
+      const placed = await placeSmallFile(item, source, store, key, scratch, hash);
       moved = true; // the scratch file was never written, or it was renamed into place
-      if (small.status !== "fallback") return small;
-      return await recordVideo(job, item, key, store, small.result);
+      return await recordVideo(job, item, key, store, placed);
     }
     const body = await source.read(item.path);
     // Large buffers between the network and the scratch file: fewer, bigger writes for big files.
@@ -108,13 +107,8 @@ async function importOnce(
       }),
       createWriteStream(scratch, { highWaterMark: STREAM_BUFFER_BYTES }),
     );
-    if (bytes !== expected) throw new PermanentImportError(`size mismatch: the listing said ${expected} bytes, ${bytes} were read (the file changed during the import?)`);
-    let facts;
-    try {
-      facts = await probeMedia(scratch);
-    } catch (err) {
-      throw new PermanentImportError(`unreadable media: ${(err as Error).message}`);
-    }
+    checkSize(expected, bytes);
+    const facts = await probeOrFail(scratch);
     if (store.adoptLocalFile) {
       await store.adoptLocalFile(scratch, key);
       moved = true; // renamed into place: nothing left to clean up (saves two lstat calls per file)
@@ -129,50 +123,55 @@ async function importOnce(
 
 type Recordable = { sha256: string; bytes: number; facts: Awaited<ReturnType<typeof probeMedia>> };
 
+function checkSize(expected: number, bytes: number): void {
+  if (bytes !== expected) throw new PermanentImportError(`size mismatch: the listing said ${expected} bytes, ${bytes} were read (the file changed during the import?)`);
+}
+
+async function probeOrFail(file: string): Promise<Recordable["facts"]> {
+  try {
+    return await probeMedia(file);
+  } catch (err) {
+    throw new PermanentImportError(`unreadable media: ${(err as Error).message}`);
+  }
+}
+
 /**
  * The small-file path: bytes into memory (hashing as they come), probed there when the in-process parser
  * knows the format and written once under the key. Otherwise (not ISO-BMFF, or GANTRY_PROBE=ffprobe) the
- * bytes go to the scratch file and are probed by ffprobe as on the normal path.
+ * bytes go to the scratch file, are probed by ffprobe and renamed into place, as on the normal path.
  */
-async function importSmall(
-  job: ImportJob,
+async function placeSmallFile(
   item: ImportItem,
   source: StorageProvider,
   store: MediaStore,
   key: string,
   scratch: string,
   hash: ReturnType<typeof createHash>,
-): Promise<FileOutcome | { status: "fallback"; result: Recordable }> {
-  const expected = Number(item.sizeBytes);
+): Promise<Recordable> {
   const body = await source.read(item.path);
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     bytes += chunk.length;
     if (bytes > SMALL_FILE_BYTES * 2) {
-      body.destroy();
-      throw new PermanentImportError(`size mismatch: the listing said ${expected} bytes, more than ${bytes} were read (the file changed during the import?)`);
+      body.destroy(); // far more than listed: stop reading (memory stays bounded)
+      checkSize(Number(item.sizeBytes), bytes);
     }
     hash.update(chunk);
     chunks.push(chunk);
   }
-  if (bytes !== expected) throw new PermanentImportError(`size mismatch: the listing said ${expected} bytes, ${bytes} were read (the file changed during the import?)`);
+  checkSize(Number(item.sizeBytes), bytes);
   const data = Buffer.concat(chunks, bytes);
   const sha256 = hash.digest("hex");
   const fast = await probeMediaBuffer(data);
   if (fast) {
     await store.writeLocalFile!(key, data);
-    return recordVideo(job, item, key, store, { sha256, bytes, facts: fast });
+    return { sha256, bytes, facts: fast };
   }
   await writeFile(scratch, data);
-  let facts;
-  try {
-    facts = await probeMedia(scratch);
-  } catch (err) {
-    throw new PermanentImportError(`unreadable media: ${(err as Error).message}`);
-  }
+  const facts = await probeOrFail(scratch);
   await store.adoptLocalFile!(scratch, key);
-  return { status: "fallback", result: { sha256, bytes, facts } };
+  return { sha256, bytes, facts };
 }
 
 async function recordVideo(
@@ -180,7 +179,7 @@ async function recordVideo(
   item: ImportItem,
   key: string,
   store: MediaStore,
-  r: { sha256: string; bytes: number; facts: Awaited<ReturnType<typeof probeMedia>> },
+  r: Recordable,
 ): Promise<FileOutcome> {
   // A previous attempt (crashed after this point) already made the video: reuse it. A first claim has
   // no earlier attempt (and the unique import_item_id below catches any race anyway).
@@ -210,13 +209,10 @@ async function recordVideo(
     checksumSha256: r.sha256,
     metadata: r.facts as object,
   };
-  const eventData = {
-    video_id: "", index_id: job.indexId, import_job_id: job.id, source: { connector_id: job.connectorId, path: item.path, etag: item.etag },
-  };
   const create = async (withKey: boolean) => {
     const id = newId("vid");
     const row = { id, ...base, sourceKey: withKey ? sourceKey : null };
-    const data = { ...eventData, video_id: id };
+    const data = { video_id: id, index_id: job.indexId, import_job_id: job.id, source: { connector_id: job.connectorId, path: item.path, etag: item.etag } };
     // The common case (no webhook wants media.created) in one statement, one round trip instead of
     // six: the video, its event and the item's new status, atomically (a unique violation aborts all).
     const done = await insertVideoUnlessSubscribed(row, { id: newId("evt"), workspaceId: job.workspaceId, indexId: job.indexId, data }, item.id);

@@ -1,5 +1,5 @@
 import { db } from "@/lib/db";
-import { insertBatchBytes } from "@/lib/db/batches";
+import { chunkByBytes } from "@/lib/db/batches";
 import { newId } from "@/lib/ids";
 import { logger } from "@/lib/logger";
 import { defineJob } from "@/lib/jobs/registry";
@@ -77,15 +77,13 @@ export const scanImportJob = defineJob<{ jobId: string }>(
 
 /**
  * One row per listed file, in few statements: each INSERT takes the page's columns as arrays (unnest),
- * bounded to insertBatchBytes() of parameters (lib/db/batches.ts). ON CONFLICT DO NOTHING: a page listed again after a
+ * bounded by chunkByBytes (lib/db/batches.ts: 24 KiB embedded, 1 MiB on PostgreSQL). ON CONFLICT DO NOTHING: a page listed again after a
  * crash inserts nothing twice. (Prisma's createMany took 100–200 ms per statement of ~85 rows here.)
  */
 async function insertItems(jobId: string, rows: Awaited<ReturnType<typeof classifyFiles>>): Promise<void> {
-  const maxBytes = insertBatchBytes();
-  let batch: typeof rows = [];
-  let size = 0;
-  const flush = async () => {
-    if (!batch.length) return;
+  // Array literal bytes: each value quoted and escaped (a path of quotes/backslashes can double).
+  const sizeOf = (r: (typeof rows)[number]) => 2 * (Buffer.byteLength(r.file.path) + Buffer.byteLength(r.file.version) + Buffer.byteLength(r.file.etag ?? "")) + 80;
+  for (const batch of chunkByBytes(rows, sizeOf)) {
     const ids = batch.map(() => newId("item"));
     const paths = batch.map((r) => r.file.path);
     const versions = batch.map((r) => r.file.version);
@@ -99,16 +97,7 @@ async function insertItems(jobId: string, rows: Awaited<ReturnType<typeof classi
       FROM unnest(${ids}::text[], ${paths}::text[], ${versions}::text[], ${etags}::text[], ${sizes}::bigint[], ${statuses}::text[], ${reasons}::text[])
         AS t(id, path, version, etag, size_bytes, status, reason)
       ON CONFLICT DO NOTHING`;
-    batch = [];
-    size = 0;
-  };
-  for (const r of rows) {
-    batch.push(r);
-    // Array literal bytes: each value quoted and escaped (a path of quotes/backslashes can double).
-    size += 2 * (Buffer.byteLength(r.file.path) + Buffer.byteLength(r.file.version) + Buffer.byteLength(r.file.etag ?? "")) + 80;
-    if (size >= maxBytes) await flush();
   }
-  await flush();
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -171,27 +160,17 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
  * large the job), else one whose claim went stale (its runner died). The row comes back from the claim.
  */
 async function claimItem(jobId: string): Promise<ImportItem | null> {
-  const pending = await db.$queryRaw<ImportItem[]>`
-    UPDATE import_items SET status = 'importing', claimed_at = now(), attempts = attempts + 1, updated_at = now()
-    WHERE id = (
-      SELECT id FROM import_items WHERE job_id = ${jobId} AND status = 'pending'
-      ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-    )
-    RETURNING ${CLAIM_COLUMNS}`;
-  if (pending.length) return claimedRow(pending[0]);
+  const claim = async (which: Prisma.Sql) => {
+    const rows = await db.$queryRaw<ImportItem[]>`
+      UPDATE import_items SET status = 'importing', claimed_at = now(), attempts = attempts + 1, updated_at = now()
+      WHERE id = (SELECT id FROM import_items WHERE job_id = ${jobId} AND ${which} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+      RETURNING id, job_id AS "jobId", path, version, etag, size_bytes AS "sizeBytes", status, reason, video_id AS "videoId",
+                attempts, claimed_at AS "claimedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
+    return rows.length ? claimedRow(rows[0]) : null;
+  };
   const staleBefore = new Date(Date.now() - importSettings.leaseSeconds * 1000);
-  const stale = await db.$queryRaw<ImportItem[]>`
-    UPDATE import_items SET status = 'importing', claimed_at = now(), attempts = attempts + 1, updated_at = now()
-    WHERE id = (
-      SELECT id FROM import_items WHERE job_id = ${jobId} AND status = 'importing' AND claimed_at < ${staleBefore}
-      ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-    )
-    RETURNING ${CLAIM_COLUMNS}`;
-  return stale.length ? claimedRow(stale[0]) : null;
+  return (await claim(Prisma.sql`status = 'pending'`)) ?? (await claim(Prisma.sql`status = 'importing' AND claimed_at < ${staleBefore}`));
 }
-
-const CLAIM_COLUMNS = Prisma.raw(`id, job_id AS "jobId", path, version, etag, size_bytes AS "sizeBytes", status, reason, video_id AS "videoId",
-  attempts, claimed_at AS "claimedAt", created_at AS "createdAt", updated_at AS "updatedAt"`);
 
 function claimedRow(r: ImportItem): ImportItem {
   return { ...r, sizeBytes: BigInt(r.sizeBytes), attempts: Number(r.attempts) };
