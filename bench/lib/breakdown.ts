@@ -195,12 +195,15 @@ export async function breakdown(b: BreakdownInput): Promise<string> {
       return r;
     },
   });
+  // One counting wrapper for the whole walk: the listing read-ahead is held per provider object, so a
+  // new wrapper per request would defeat it (and count every discarded read-ahead as a call).
+  const countedWarm = counted(warm);
   const browseInProcess = async (fresh: boolean) => {
     let cursor: string | undefined;
     let n = 0;
     if (!fresh) Object.assign(calls, { list: 0, short: 0, requests: 0, sizes: [] });
     do {
-      const p = fresh ? await providerForConnector(ws, connectorId) : counted(warm);
+      const p = fresh ? await providerForConnector(ws, connectorId) : countedWarm;
       if (!fresh) calls.requests++;
       const r = await browseMatching(p, { ...browseQ, cursor });
       n += r.entries.length;

@@ -19,7 +19,6 @@ import {
   ListObjectsV2Command,
   S3Client,
   type S3ClientConfig,
-  type _Object,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Readable } from "node:stream";
@@ -35,6 +34,7 @@ import {
   stripQuotes,
 } from "./common";
 import { mapS3Error, type ErrorContext } from "./errors";
+import { fastListPlugin, type FastListEntry, type FastListPage } from "./s3-list-xml";
 import type { ByteRange, CheckOptions, ListPage, ListQuery, RemoteObject, StorageProvider, WriteInfo } from "./types";
 
 export interface S3ProviderConfig {
@@ -87,12 +87,12 @@ export function createS3Provider(cfg: S3ProviderConfig): StorageProvider {
   const secrets = [cfg.credentials.secretAccessKey, cfg.credentials.sessionToken];
   const ctx = (op: string, path?: string): ErrorContext => ({ op, path, bucket: Bucket, secrets });
 
-  const toRemote = (o: _Object, key: string): RemoteObject => {
-    const etag = stripQuotes(o.ETag);
+  const toRemote = (o: FastListEntry, key: string): RemoteObject => {
+    const etag = stripQuotes(o.etag);
     return {
       path: key,
-      size: o.Size ?? 0,
-      lastModified: o.LastModified ?? new Date(0),
+      size: o.size,
+      lastModified: o.lastModified ?? new Date(0),
       contentType: null,
       version: etag ?? "",
       etag,
@@ -135,26 +135,34 @@ export function createS3Provider(cfg: S3ProviderConfig): StorageProvider {
     async list(q: ListQuery): Promise<ListPage> {
       const token = decodeCursor(q.cursor, q.prefix, q.delimiter);
       try {
-        const out = await client.send(
-          new ListObjectsV2Command({
-            Bucket,
-            Prefix: q.prefix || undefined,
-            Delimiter: q.delimiter,
-            MaxKeys: clampPageSize(q.pageSize),
-            ContinuationToken: token,
-            // Keys may hold characters XML 1.0 cannot carry; ask for URL-encoded keys and decode them
-            // when the server says it did (some S3-compatible servers ignore the parameter).
-            EncodingType: "url",
-          }),
-        );
-        const encoded = out.EncodingType === "url";
+        const command = new ListObjectsV2Command({
+          Bucket,
+          Prefix: q.prefix || undefined,
+          Delimiter: q.delimiter,
+          MaxKeys: clampPageSize(q.pageSize),
+          ContinuationToken: token,
+          // Keys may hold characters XML 1.0 cannot carry; ask for URL-encoded keys and decode them
+          // when the server says it did (some S3-compatible servers ignore the parameter).
+          EncodingType: "url",
+        });
+        let fast: FastListPage | undefined;
+        command.middlewareStack.use(fastListPlugin((p) => (fast = p)));
+        const out = await client.send(command);
+        const page: FastListPage = fast ?? {
+          contents: (out.Contents ?? []).filter((o) => o.Key !== undefined).map((o) => ({ key: o.Key!, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified })),
+          prefixes: (out.CommonPrefixes ?? []).map((p) => p.Prefix).filter((p): p is string => p !== undefined),
+          isTruncated: !!out.IsTruncated,
+          nextContinuationToken: out.NextContinuationToken,
+          encodingType: out.EncodingType,
+        };
+        const encoded = page.encodingType === "url";
         const decode = (s: string) => (encoded ? decodeURIComponent(s.replace(/\+/g, "%20")) : s);
         return {
-          objects: (out.Contents ?? []).filter((o) => o.Key !== undefined).map((o) => toRemote(o, decode(o.Key!))),
-          prefixes: (out.CommonPrefixes ?? []).map((p) => p.Prefix).filter((p): p is string => !!p).map(decode),
+          objects: page.contents.map((o) => toRemote(o, decode(o.key))),
+          prefixes: page.prefixes.filter((p) => !!p).map(decode),
           cursor:
-            out.IsTruncated && out.NextContinuationToken
-              ? encodeCursor(out.NextContinuationToken, q.prefix, q.delimiter)
+            page.isTruncated && page.nextContinuationToken
+              ? encodeCursor(page.nextContinuationToken, q.prefix, q.delimiter)
               : undefined,
         };
       } catch (err) {

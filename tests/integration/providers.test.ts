@@ -45,6 +45,7 @@ import {
 } from "../../lib/providers";
 import { withTestCa } from "../../scripts/emulators/index";
 import { expectedS3Kind, useStorageEmulators, type StorageEmulators } from "../helpers/emulators";
+import { fastListCounts } from "../../lib/providers/s3-list-xml";
 
 const RUN = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
 const BUCKET = `gantry-prov-${RUN}`.toLowerCase();
@@ -516,6 +517,7 @@ describe.each(SUBJECTS)("storage provider contract: $name", (subject) => {
   it("names with unicode, spaces and punctuation", async () => {
     const dir = `${base}hello? sausage/`;
     const key = `${dir}êé/Hello, 世界/ " ' @ < > & ? + ≠/z.txt`;
+    const readerBefore = { ...fastListCounts };
     const w = await p.write(key, bufferBody("unicode!"), { size: 8, contentType: "text/plain" });
     expect(w.path).toBe(key);
     expect((await p.stat(key))?.size).toBe(8);
@@ -530,6 +532,11 @@ describe.each(SUBJECTS)("storage provider contract: $name", (subject) => {
     await p.remove(key);
     expect(await p.stat(key)).toBeNull();
     expect((await p.list({ prefix: dir, pageSize: 100 })).objects).toEqual([]);
+    if (p.provider === "s3") {
+      // These listings went through the fast ListObjectsV2 reader (lib/providers/s3-list-xml.ts), not the SDK's.
+      expect(fastListCounts.fast - readerBefore.fast).toBe(4);
+      expect(fastListCounts.sdk).toBe(readerBefore.sdk);
+    }
   });
 
   it("paging across the 1,000-key boundary, and delimiter listings", async () => {
