@@ -1,15 +1,26 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client";
 
-// The one Prisma client. DATABASE_URL always points at a PostgreSQL wire endpoint: the operator's
-// PostgreSQL, or the embedded PGlite served by pglite-server (lib/db/embedded.ts).
-const globalForPrisma = globalThis as unknown as { __gantryPrisma?: PrismaClient };
+// The one Prisma client and the one connection pool under it. DATABASE_URL always points at a PostgreSQL
+// wire endpoint: the operator's PostgreSQL, or the embedded PGlite served by pglite-server
+// (lib/db/embedded.ts). A few per-request statements (API-key authentication with its rate limit) use
+// the pool directly: Prisma's query pipeline costs ~2 ms of CPU per statement on the web thread.
+const globalForPrisma = globalThis as unknown as { __gantryPrisma?: PrismaClient; __gantryPool?: pg.Pool };
 
-function createClient(): PrismaClient {
+function pool(): pg.Pool {
+  if (globalForPrisma.__gantryPool) return globalForPrisma.__gantryPool;
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set (start Gantry through npm run dev/start, which provide it)");
-  const adapter = new PrismaPg({ connectionString: url, max: Number(process.env.GANTRY_DB_POOL_SIZE ?? 10) });
-  return new PrismaClient({ adapter });
+  const p = new pg.Pool({ connectionString: url, max: Number(process.env.GANTRY_DB_POOL_SIZE ?? 10) });
+  // An idle connection the server closed (restart, failover) must not take the process down; the
+  // pool replaces it on the next query.
+  p.on("error", () => {});
+  return (globalForPrisma.__gantryPool = p);
+}
+
+function createClient(): PrismaClient {
+  return new PrismaClient({ adapter: new PrismaPg(pool(), { disposeExternalPool: true }) });
 }
 
 export const db: PrismaClient = new Proxy({} as PrismaClient, {
@@ -21,10 +32,23 @@ export const db: PrismaClient = new Proxy({} as PrismaClient, {
   },
 });
 
+/**
+ * A plain parameterised statement on the shared pool, for hot paths only. Results use pg's own type
+ * parsing: select booleans, text and numbers, not TIMESTAMP columns (pg would read Prisma's UTC
+ * timestamps in the process's local zone).
+ */
+export async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[]): Promise<R[]> {
+  return (await pool().query<R>(text, params)).rows;
+}
+
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 
 export async function disconnectDb(): Promise<void> {
-  if (globalForPrisma.__gantryPrisma) await globalForPrisma.__gantryPrisma.$disconnect();
+  const client = globalForPrisma.__gantryPrisma;
+  const p = globalForPrisma.__gantryPool;
   globalForPrisma.__gantryPrisma = undefined;
+  globalForPrisma.__gantryPool = undefined;
+  if (client) await client.$disconnect(); // disposes the pool with it (disposeExternalPool)
+  if (p && !p.ended) await p.end().catch(() => {});
 }

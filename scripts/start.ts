@@ -75,7 +75,8 @@ async function main() {
   const nextBin = path.resolve("node_modules/.bin/next");
   const args = mode === "dev" ? ["dev"] : ["start"];
   if (process.env.PORT) args.push("-p", process.env.PORT);
-  runChild(nextBin, args, mem, (code) => void shutdown(code));
+  if (process.env.PROF_DIR) runChild(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${process.env.PROF_DIR}`, path.resolve("node_modules/next/dist/bin/next"), ...args], mem, (code) => void shutdown(code));
+  else runChild(nextBin, args, mem, (code) => void shutdown(code));
 }
 
 main().catch((err) => {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { authenticateRequest } from "@/lib/auth/authenticate";
+import { authenticateAndLimit } from "@/lib/auth/authenticate";
 import { actorOf, type Principal } from "@/lib/auth/principal";
 import { hasScope } from "@/lib/auth/scopes";
 import { recordAudit } from "@/lib/audit/record-audit";
@@ -10,7 +10,7 @@ import { parseJsonBody, parseMultipart, parseWith, readBodyCapped } from "./body
 import { ApiError, errorBody, toApiError } from "./errors";
 import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, requestFingerprint } from "./idempotency";
 import type { Operation } from "./operation";
-import { consumeRateLimits, rateLimitHeaders } from "./rate-limit";
+import { rateLimitHeaders } from "./rate-limit";
 
 export type HandlerContext<B, Q> = {
   req: Request;
@@ -46,7 +46,9 @@ export function handle<O extends Operation>(
     const baseHeaders: Record<string, string> = { "X-Request-Id": requestId, "Cache-Control": "no-store" };
     let idemScope: { workspaceId: string; credentialId: string; key: string } | null = null;
     try {
-      const principal = await authenticateRequest(req.headers);
+      // Costly actions spend both budgets; the headers show the tighter one. An API key is checked and
+      // counted in one statement; a request it does not allow (scope, limit) has still been counted.
+      const { principal, limits } = await authenticateAndLimit(req.headers, op.rateClass === "costly" ? ["default", "costly"] : ["default"]);
       if (op.auth === "session" && principal.kind !== "session") {
         throw new ApiError("authorization_insufficient_scope", "This endpoint needs a signed-in user session, not an API key.");
       }
@@ -54,8 +56,7 @@ export function handle<O extends Operation>(
         throw new ApiError("authorization_insufficient_scope", `This endpoint needs the '${op.scope}' scope.`, { required_scope: op.scope });
       }
 
-      // Costly actions spend both budgets; the headers show the tighter one.
-      const [general, costly] = await consumeRateLimits(principal.credentialId, op.rateClass === "costly" ? ["default", "costly"] : ["default"]);
+      const [general, costly] = limits;
       const shown = !general.allowed || !costly ? general : costly;
       Object.assign(baseHeaders, rateLimitHeaders(shown));
       if (!shown.allowed) throw new ApiError("rate_limited", "Too many requests; retry after the time in Retry-After.");

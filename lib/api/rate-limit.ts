@@ -6,31 +6,44 @@ export type RateLimitResult = { limit: number; remaining: number; resetAt: Date;
 
 const WINDOW_MS = 60_000;
 
-/**
- * Fixed one-minute windows counted in the database, so every web process shares the same budget.
- * One statement per request whatever the number of classes (an upsert of one row per class that returns
- * the new counts): safe on PostgreSQL and on the embedded single-session server alike.
- */
-export async function consumeRateLimits(subject: string, classes: RateClass[], now = new Date()): Promise<RateLimitResult[]> {
+/** The window a request falls in, and the bucket keys it counts against ("<class>:<subject>:<window start>"). */
+export function rateWindow(subject: string, classes: RateClass[], now = new Date()) {
   const windowStart = Math.floor(now.getTime() / WINDOW_MS) * WINDOW_MS;
-  const resetAt = new Date(windowStart + WINDOW_MS);
-  const keys = classes.map((c) => `${c}:${subject}:${windowStart}`);
-  const rows = await db.$queryRaw<{ key: string; count: number }[]>`
-    INSERT INTO rate_limit_buckets (key, count, reset_at)
-    SELECT k, 1, ${resetAt} FROM unnest(${keys}::text[]) AS k
-    ON CONFLICT (key) DO UPDATE SET count = rate_limit_buckets.count + 1
-    RETURNING key, count`;
+  return { windowStart, resetAt: new Date(windowStart + WINDOW_MS), keys: classes.map((c) => `${c}:${subject}:${windowStart}`) };
+}
+
+/** Results per class from the counts an upsert returned (a missing count reads as the first request). */
+export function rateResults(classes: RateClass[], keys: string[], resetAt: Date, rows: { key: string; count: number | string }[]): RateLimitResult[] {
   const counts = new Map(rows.map((r) => [r.key, Number(r.count)]));
-  if (Math.random() < 0.01) {
-    // Occasional sweep of expired windows and idempotency records (24 h); no scheduler needed.
-    await db.$executeRaw`DELETE FROM rate_limit_buckets WHERE reset_at < ${new Date(now.getTime() - WINDOW_MS)}`;
-    await db.$executeRaw`DELETE FROM idempotency_records WHERE expires_at <= ${now}`;
-  }
   return classes.map((c, i) => {
     const limit = c === "costly" ? env().GANTRY_RATE_LIMIT_COSTLY_PER_MINUTE : env().GANTRY_RATE_LIMIT_PER_MINUTE;
     const count = counts.get(keys[i]) ?? 1;
     return { limit, remaining: Math.max(0, limit - count), resetAt, allowed: count <= limit };
   });
+}
+
+/** Occasional sweep of expired windows and idempotency records (24 h), about one request in a hundred; no scheduler needed. */
+export async function maybeSweepRateLimits(now = new Date()): Promise<void> {
+  if (Math.random() >= 0.01) return;
+  await db.$executeRaw`DELETE FROM rate_limit_buckets WHERE reset_at < ${new Date(now.getTime() - WINDOW_MS)}`;
+  await db.$executeRaw`DELETE FROM idempotency_records WHERE expires_at <= ${now}`;
+}
+
+/**
+ * Fixed one-minute windows counted in the database, so every web process shares the same budget.
+ * One statement per request whatever the number of classes (an upsert of one row per class that returns
+ * the new counts): safe on PostgreSQL and on the embedded single-session server alike. API-key requests
+ * count in the authentication statement instead (lib/auth/authenticate.ts), with the same keys.
+ */
+export async function consumeRateLimits(subject: string, classes: RateClass[], now = new Date()): Promise<RateLimitResult[]> {
+  const { resetAt, keys } = rateWindow(subject, classes, now);
+  const rows = await db.$queryRaw<{ key: string; count: number }[]>`
+    INSERT INTO rate_limit_buckets (key, count, reset_at)
+    SELECT k, 1, ${resetAt} FROM unnest(${keys}::text[]) AS k
+    ON CONFLICT (key) DO UPDATE SET count = rate_limit_buckets.count + 1
+    RETURNING key, count`;
+  await maybeSweepRateLimits(now);
+  return rateResults(classes, keys, resetAt, rows);
 }
 
 export async function consumeRateLimit(subject: string, rateClass: RateClass, now = new Date()): Promise<RateLimitResult> {

@@ -2,5 +2,7 @@
 export function iso(d: Date): string;
 export function iso(d: Date | null | undefined): string | null;
 export function iso(d: Date | null | undefined): string | null {
-  return d ? d.toISOString().replace(/\.\d{3}Z$/, "Z") : null;
+  if (!d) return null;
+  const s = d.toISOString(); // …T08:40:01.123Z; a hot path (1,000 per browse page), so no regex
+  return s.length > 5 && s.charCodeAt(s.length - 5) === 46 /* . */ ? `${s.slice(0, -5)}Z` : s;
 }

@@ -3,8 +3,7 @@ import picomatch from "picomatch";
 import type { z } from "zod";
 import { ApiError } from "@/lib/api/errors";
 import { iso } from "@/lib/api/serialize";
-import { providerForConnectorRow } from "@/lib/providers/factory";
-import { db } from "@/lib/db";
+import { findConnectorRow, providerForConnectorRow } from "@/lib/providers/factory";
 import { InvalidCursorError } from "@/lib/providers/errors";
 import { listWithReadAhead } from "@/lib/providers/read-ahead";
 import type { RemoteObject, StorageProvider } from "@/lib/providers/types";
@@ -119,7 +118,7 @@ export async function browseMatching(
 export async function browseConnector(workspaceId: string, connectorId: string, body: z.infer<typeof BrowseBody>) {
   if (body.prefix.startsWith("/")) throw ApiError.validation([{ field: "prefix", message: "must not start with '/'" }]);
   // One read of the connector serves both the checks and the provider (a browse is a hot path).
-  const connector = await db.connector.findFirst({ where: { id: connectorId, workspaceId } });
+  const connector = await findConnectorRow(workspaceId, connectorId);
   if (!connector) throw ApiError.notFound("connector_not_found", "connector", connectorId);
   assertConnectorUsable(connector);
   const provider = await providerForConnectorRow(connector);

@@ -56,9 +56,46 @@ describe("authentication", () => {
 
   it("records last_used_at", async () => {
     const w = await newWorkspace();
+    const before = Date.now();
     await api("GET", "auth/validate", { apiKey: w.apiKey });
     const row = await db.apiKey.findUniqueOrThrow({ where: { id: w.apiKeyId } });
     expect(row.lastUsedAt).toBeInstanceOf(Date);
+    expect(Math.abs(row.lastUsedAt!.getTime() - before)).toBeLessThan(10_000);
+    // Recorded at most once a minute: a recent value stays; one older than a minute is refreshed.
+    const recent = new Date(Date.now() - 30_000);
+    await db.apiKey.update({ where: { id: w.apiKeyId }, data: { lastUsedAt: recent } });
+    await api("GET", "auth/validate", { apiKey: w.apiKey });
+    expect((await db.apiKey.findUniqueOrThrow({ where: { id: w.apiKeyId } })).lastUsedAt).toEqual(recent);
+    await db.apiKey.update({ where: { id: w.apiKeyId }, data: { lastUsedAt: new Date(Date.now() - 90_000) } });
+    await api("GET", "auth/validate", { apiKey: w.apiKey });
+    expect(Date.now() - (await db.apiKey.findUniqueOrThrow({ where: { id: w.apiKeyId } })).lastUsedAt!.getTime()).toBeLessThan(10_000);
+  });
+
+  it("compares expiry in UTC to the second: a key expiring in a minute works, one expired a second ago does not", async () => {
+    const w = await newWorkspace();
+    await db.apiKey.update({ where: { id: w.apiKeyId }, data: { expiresAt: new Date(Date.now() + 60_000) } });
+    expect((await api("GET", "auth/validate", { apiKey: w.apiKey })).status).toBe(204);
+    await db.apiKey.update({ where: { id: w.apiKeyId }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expectEnvelope(await api("GET", "auth/validate", { apiKey: w.apiKey }), 401, "authentication_revoked_api_key");
+  });
+
+  it("counts an API-key request once per budget, and a revoked or expired key's requests against nothing", async () => {
+    const w = await newWorkspace();
+    const buckets = () => db.rateLimitBucket.findMany({ where: { key: { contains: `:${w.apiKeyId}:` } }, orderBy: { key: "asc" } });
+    const windowOf = (key: string) => key.split(":").pop();
+    await api("GET", "auth/validate", { apiKey: w.apiKey });
+    const afterOne = await buckets();
+    expect(afterOne.map((b) => [b.key.split(":")[0], b.count])).toEqual([["default", 1]]);
+    const c = await api("POST", "connectors/s3", { apiKey: w.apiKey, json: { name: "x", bucket: "bucket-x", aws_access_key_id: "AKIAEXAMPLE00000009", aws_secret_access_key: "s", endpoint: "http://127.0.0.1:1" } });
+    await api("POST", `connectors/${c.body.connector_id}/browse`, { apiKey: w.apiKey, json: { prefix: "", pattern: "*" } });
+    const now = await buckets();
+    const current = now.filter((b) => windowOf(b.key) === windowOf(now.at(-1)!.key));
+    // Browse is costly: it spends both budgets. (A window may have turned over between requests.)
+    expect(current.find((b) => b.key.startsWith("costly:"))?.count).toBe(1);
+    expect(now.reduce((n, b) => n + (b.key.startsWith("default:") ? b.count : 0), 0)).toBe(3);
+    await db.apiKey.update({ where: { id: w.apiKeyId }, data: { revokedAt: new Date() } });
+    expectEnvelope(await api("GET", "auth/validate", { apiKey: w.apiKey }), 401, "authentication_revoked_api_key");
+    expect(await buckets()).toEqual(now);
   });
 });
 

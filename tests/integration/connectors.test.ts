@@ -4,6 +4,7 @@ import { newWorkspace } from "../helpers/fixtures";
 import { useStorageEmulators, type StorageEmulators } from "../helpers/emulators";
 import { seedAzure, seedGcs, seedS3, serviceAccountFile, uniqueName } from "../helpers/storage-seed";
 import { db } from "@/lib/db";
+import { findConnectorRow } from "@/lib/providers/factory";
 
 let emu: StorageEmulators;
 let w: Awaited<ReturnType<typeof newWorkspace>>;
@@ -149,6 +150,11 @@ describe("test", () => {
     const after = await api("GET", `connectors/${c.connector_id}`, { apiKey: w.apiKey });
     expect(after.body).toMatchObject({ status: "active", last_test_result: "success", last_test_error: null });
     expect(after.body.last_tested_at).not.toBeNull();
+    // The plain-SQL lookup of the hot paths reads the row exactly as Prisma does (every field, timestamps in UTC).
+    const viaPrisma = await db.connector.findFirst({ where: { id: c.connector_id, workspaceId: w.workspaceId } });
+    expect(viaPrisma?.lastTestedAt).toBeInstanceOf(Date);
+    expect(await findConnectorRow(w.workspaceId, c.connector_id)).toEqual(viaPrisma);
+    expect(await findConnectorRow("ws_other", c.connector_id)).toBeNull();
     // the probe is gone
     const probes = await api("POST", `connectors/${c.connector_id}/browse`, { apiKey: w.apiKey, json: { prefix: "probe-dir/", pattern: "*" } });
     expect(probes.body).toEqual([]);
