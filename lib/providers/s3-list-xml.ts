@@ -142,9 +142,9 @@ export function parseListObjectsV2(xmlIn: string): FastListPage {
     }
     // An opening (or self-closing) tag; attributes (the root's xmlns) are not needed.
     const selfClosing = x.charCodeAt(gt - 1) === 47;
-    const body = x.slice(lt + 1, selfClosing ? gt - 1 : gt);
-    const sp = body.search(/[\s]/);
-    const name = sp === -1 ? body : body.slice(0, sp);
+    let nameEnd = lt + 1;
+    for (let ch = x.charCodeAt(nameEnd); nameEnd < gt && ch !== 32 && ch !== 9 && ch !== 10 && ch !== 47; ch = x.charCodeAt(++nameEnd));
+    const name = x.slice(lt + 1, nameEnd);
     if (!name) throw new Unsupported("empty tag name");
     if (stack.length === 0) {
       if (sawRoot || name !== "ListBucketResult") throw new Unsupported(`root element <${name}>`);

@@ -156,7 +156,7 @@ export function createS3Provider(cfg: S3ProviderConfig): StorageProvider {
           encodingType: out.EncodingType,
         };
         const encoded = page.encodingType === "url";
-        const decode = (s: string) => (encoded ? decodeURIComponent(s.replace(/\+/g, "%20")) : s);
+        const decode = (s: string) => (encoded && (s.includes("%") || s.includes("+")) ? decodeURIComponent(s.replace(/\+/g, "%20")) : s);
         return {
           objects: page.contents.map((o) => toRemote(o, decode(o.key))),
           prefixes: page.prefixes.filter((p) => !!p).map(decode),
