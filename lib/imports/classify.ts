@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
-import { db } from "@/lib/db";
+import { sql } from "@/lib/db";
+import { chunkByBytes } from "@/lib/db/batches";
+import { newId } from "@/lib/ids";
 import { mediaTypeOf } from "@/lib/media/media-types";
 import type { RemoteObject } from "@/lib/providers/types";
 import { importSettings } from "./settings";
@@ -11,23 +13,78 @@ export function sourceKeyOf(indexId: string, connectorId: string, path: string, 
   return createHash("sha256").update(`${indexId}\n${connectorId}\n${version}\n${path}`).digest("hex");
 }
 
+/**
+ * sourceKeyOf in SQL, over the given expressions (index id, connector id, version, path), for statements
+ * that deduplicate without a round trip (tests/integration/imports.test.ts checks both agree).
+ */
+export function sourceKeySql(indexId: string, connectorId: string, version: string, path: string): string {
+  return `encode(sha256(convert_to(${indexId} || E'\\n' || ${connectorId} || E'\\n' || ${version} || E'\\n' || ${path}, 'UTF8')), 'hex')`;
+}
+
+/** The reasons a file is skipped that need nothing but its listing entry, in order of precedence. */
+function listingSkipReason(file: RemoteObject): SkipReason | null {
+  if (!mediaTypeOf(file.path)) return "unsupported_media_type";
+  if (file.size === 0) return "empty_file";
+  if (file.size > importSettings.maxFileBytes) return "too_large";
+  return null;
+}
+
 /** Decides, per listed file, whether it is imported or skipped (and why). Batched: one query per page. */
 export async function classifyFiles(
   job: { indexId: string; connectorId: string; importMode: string },
   files: RemoteObject[],
 ): Promise<{ file: RemoteObject; skip: SkipReason | null }[]> {
-  let existing = new Set<string>();
-  if (job.importMode === "new_only" && files.length) {
-    const keys = files.map((f) => sourceKeyOf(job.indexId, job.connectorId, f.path, f.version));
-    const rows = await db.video.findMany({ where: { sourceKey: { in: keys } }, select: { sourceKey: true } });
-    existing = new Set(rows.map((r) => r.sourceKey!));
+  const listed = files.map((file) => ({ file, skip: listingSkipReason(file) }));
+  if (job.importMode !== "new_only") return listed;
+  const keyed = listed.filter((c) => !c.skip).map((c) => ({ c, key: sourceKeyOf(job.indexId, job.connectorId, c.file.path, c.file.version) }));
+  if (!keyed.length) return listed;
+  const rows = await sql<{ source_key: string }>("SELECT source_key FROM videos WHERE source_key = ANY($1::text[])", [keyed.map((k) => k.key)]);
+  const existing = new Set(rows.map((r) => r.source_key));
+  for (const k of keyed) if (existing.has(k.key)) k.c.skip = "already_imported";
+  return listed;
+}
+
+/**
+ * Records one listing page as the job's items, classified in the same statements: the listing-only
+ * reasons come from here, `already_imported` (new_only) from a join on the videos' unique source key,
+ * computed in SQL. A page is a few statements (chunkByBytes: 24 KiB embedded, 1 MiB on PostgreSQL)
+ * instead of a lookup plus inserts. ON CONFLICT DO NOTHING: a page listed again after a crash adds
+ * nothing twice; a job no longer active gets nothing. Returns how many files it added for import.
+ */
+export async function recordListedFiles(
+  job: { id: string; indexId: string; connectorId: string; importMode: string },
+  files: RemoteObject[],
+): Promise<number> {
+  // Array-literal bytes: each value quoted and escaped (a path of quotes/backslashes can double).
+  const sizeOf = (f: RemoteObject) => 2 * (Buffer.byteLength(f.path) + Buffer.byteLength(f.version) + Buffer.byteLength(f.etag ?? "")) + 80;
+  const dedupe = job.importMode === "new_only";
+  let pending = 0;
+  for (const batch of chunkByBytes(files, sizeOf)) {
+    const [row] = await sql<{ pending: number }>(
+      `WITH t AS (
+         SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[])
+           AS t(id, path, version, etag, size_bytes, reason)),
+       c AS (
+         SELECT t.*, CASE WHEN t.reason IS NULL AND $4 AND EXISTS (
+                  SELECT 1 FROM videos v WHERE v.source_key = ${sourceKeySql("$2::text", "$3::text", "t.version", "t.path")})
+                THEN 'already_imported' ELSE t.reason END AS why
+         FROM t
+         -- A job cancelled (or failed) meanwhile gets no more items.
+         WHERE EXISTS (SELECT 1 FROM import_jobs j WHERE j.id = $1 AND j.status IN ('pending', 'scanning', 'importing'))),
+       ins AS (
+         INSERT INTO import_items (id, job_id, path, version, etag, size_bytes, status, reason, updated_at)
+         SELECT c.id, $1, c.path, c.version, c.etag, c.size_bytes, CASE WHEN c.why IS NULL THEN 'pending' ELSE 'skipped' END, c.why, now()
+         FROM c
+         ON CONFLICT DO NOTHING
+         RETURNING status)
+       SELECT (count(*) FILTER (WHERE status = 'pending'))::int AS pending FROM ins`,
+      [
+        job.id, job.indexId, job.connectorId, dedupe,
+        batch.map(() => newId("item")), batch.map((f) => f.path), batch.map((f) => f.version), batch.map((f) => f.etag),
+        batch.map((f) => String(f.size)), batch.map(listingSkipReason),
+      ],
+    );
+    pending += row?.pending ?? 0;
   }
-  return files.map((file) => {
-    let skip: SkipReason | null = null;
-    if (!mediaTypeOf(file.path)) skip = "unsupported_media_type";
-    else if (file.size === 0) skip = "empty_file";
-    else if (file.size > importSettings.maxFileBytes) skip = "too_large";
-    else if (existing.has(sourceKeyOf(job.indexId, job.connectorId, file.path, file.version))) skip = "already_imported";
-    return { file, skip };
-  });
+  return pending;
 }

@@ -1,6 +1,4 @@
-import { db } from "@/lib/db";
-import { chunkByBytes } from "@/lib/db/batches";
-import { newId } from "@/lib/ids";
+import { db, sql } from "@/lib/db";
 import { logger } from "@/lib/logger";
 import { defineJob } from "@/lib/jobs/registry";
 import { enqueue } from "@/lib/jobs/queue";
@@ -11,7 +9,7 @@ import { providerForConnector } from "@/lib/providers/factory";
 import { isStorageError } from "@/lib/providers/errors";
 import { listWithReadAhead } from "@/lib/providers/read-ahead";
 import { Prisma, type ImportItem, type ImportJob } from "@/lib/generated/prisma/client";
-import { classifyFiles } from "./classify";
+import { recordListedFiles } from "./classify";
 import { importFile } from "./import-file";
 import { refreshProgress, refreshProgressThrottled } from "./progress";
 import { importSettings } from "./settings";
@@ -42,8 +40,6 @@ export const scanImportJob = defineJob<{ jobId: string }>(
     const matcher = buildMatcher(job.sourcePrefix, job.filePattern);
     let cursor = job.listingCursor ?? undefined;
     for (let pages = 0; pages < PAGES_PER_SCAN_STEP; pages++) {
-      const current = await db.importJob.findUnique({ where: { id: jobId }, select: { status: true } });
-      if (!current || !ACTIVE.includes(current.status)) return; // cancelled meanwhile
       let page;
       try {
         // The next page is listed while this one is classified and recorded.
@@ -54,10 +50,14 @@ export const scanImportJob = defineJob<{ jobId: string }>(
         return;
       }
       const files = page.objects.filter((o) => !o.path.endsWith("/") && matcher.matches(o.path));
-      const classified = await classifyFiles(job, files);
-      await insertItems(jobId, classified);
-      await db.importJob.update({ where: { id: jobId }, data: { listingCursor: page.cursor ?? null, listingDone: !page.cursor } });
-      if (classified.some((c) => !c.skip)) signalItems(jobId);
+      const added = await recordListedFiles(job, files);
+      // The checkpoint, and the cancel check: a job cancelled meanwhile stops here.
+      const [after] = await sql<{ status: string }>(
+        "UPDATE import_jobs SET listing_cursor = $2, listing_done = $3, updated_at = now() WHERE id = $1 AND status = ANY($4::text[]) RETURNING status",
+        [jobId, page.cursor ?? null, !page.cursor, ACTIVE],
+      );
+      if (!after) return;
+      if (added > 0) signalItems(jobId);
       // Counts are recomputed at most once a second while listing (a recount per page made a rescan of
       // n files O(n²)); maybeFinish recounts once more before the job ends.
       await refreshProgressThrottled(jobId);
@@ -74,31 +74,6 @@ export const scanImportJob = defineJob<{ jobId: string }>(
   },
   { retryLimit: 8, retryDelay: 5, expireInSeconds: 120 + importSettings.leaseSeconds },
 );
-
-/**
- * One row per listed file, in few statements: each INSERT takes the page's columns as arrays (unnest),
- * bounded by chunkByBytes (lib/db/batches.ts: 24 KiB embedded, 1 MiB on PostgreSQL). ON CONFLICT DO NOTHING: a page listed again after a
- * crash inserts nothing twice. (Prisma's createMany took 100–200 ms per statement of ~85 rows here.)
- */
-async function insertItems(jobId: string, rows: Awaited<ReturnType<typeof classifyFiles>>): Promise<void> {
-  // Array literal bytes: each value quoted and escaped (a path of quotes/backslashes can double).
-  const sizeOf = (r: (typeof rows)[number]) => 2 * (Buffer.byteLength(r.file.path) + Buffer.byteLength(r.file.version) + Buffer.byteLength(r.file.etag ?? "")) + 80;
-  for (const batch of chunkByBytes(rows, sizeOf)) {
-    const ids = batch.map(() => newId("item"));
-    const paths = batch.map((r) => r.file.path);
-    const versions = batch.map((r) => r.file.version);
-    const etags = batch.map((r) => r.file.etag);
-    const sizes = batch.map((r) => String(r.file.size));
-    const statuses = batch.map((r) => (r.skip ? "skipped" : "pending"));
-    const reasons = batch.map((r) => r.skip);
-    await db.$executeRaw`
-      INSERT INTO import_items (id, job_id, path, version, etag, size_bytes, status, reason, updated_at)
-      SELECT t.id, ${jobId}, t.path, t.version, t.etag, t.size_bytes, t.status, t.reason, now()
-      FROM unnest(${ids}::text[], ${paths}::text[], ${versions}::text[], ${etags}::text[], ${sizes}::bigint[], ${statuses}::text[], ${reasons}::text[])
-        AS t(id, path, version, etag, size_bytes, status, reason)
-      ON CONFLICT DO NOTHING`;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Run: each of `concurrency` runners claims pending files one at a time (SKIP LOCKED), copies them,

@@ -220,3 +220,46 @@ describe("import jobs", () => {
     expect(() => readFileSync(fileURLToPath(v.body.video_uri))).toThrow();
   });
 });
+
+describe("new_only source keys", () => {
+  it("are the same in SQL (the scan's dedupe join) as in JS (what a recorded video stores)", async () => {
+    const { sql } = await import("@/lib/db");
+    const { sourceKeyOf, sourceKeySql } = await import("@/lib/imports/classify");
+    const cases = [
+      ["idx_1", "con_1", "9b2cf535f27731c974343645a3985328", "a.mp4"],
+      ["idx_é", "con_2", "", `hello? sausage/êé/Hello, 世界/ " ' @ < > & ? + ≠/z.mp4`],
+      ["idx_3", "con_3", "v\n2", "line\nbreak\\back'quote.mov"],
+    ];
+    for (const [i, c, v, p] of cases) {
+      const [row] = await sql<{ k: string }>(`SELECT ${sourceKeySql("$1::text", "$2::text", "$3::text", "$4::text")} AS k`, [i, c, v, p]);
+      expect(row.k, p).toBe(sourceKeyOf(i, c, p, v));
+    }
+  });
+});
+
+describe("recording a listing page", () => {
+  it("classifies in the insert (listing-only reasons), adds each file once, and adds nothing to a job no longer active", async () => {
+    const { recordListedFiles } = await import("@/lib/imports/classify");
+    const { newId } = await import("@/lib/ids");
+    const indexId = await newIndex("record-page");
+    const jobId = newId("imp");
+    const job = await db.importJob.create({ data: {
+      id: jobId, workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "new_only", status: "cancelled",
+    } });
+    const at = new Date();
+    const file = (path: string, size: number) => ({ path, size, lastModified: at, contentType: null, version: `v-${path}`, etag: `e-${path}` });
+    const files = [file("a.mp4", 10), file("notes.txt", 10), file("empty.mov", 0), file("b.mp4", 20)];
+    expect(await recordListedFiles(job, files)).toBe(0);
+    expect(await db.importItem.count({ where: { jobId } })).toBe(0);
+    await db.importJob.update({ where: { id: jobId }, data: { status: "scanning" } });
+    expect(await recordListedFiles(job, files)).toBe(2);
+    expect(await recordListedFiles(job, files)).toBe(0); // the same page again (a crashed scan step) adds nothing
+    const items = await db.importItem.findMany({ where: { jobId }, orderBy: { path: "asc" } });
+    expect(items.map((i) => [i.path, i.status, i.reason, i.version, i.etag, Number(i.sizeBytes)])).toEqual([
+      ["a.mp4", "pending", null, "v-a.mp4", "e-a.mp4", 10],
+      ["b.mp4", "pending", null, "v-b.mp4", "e-b.mp4", 20],
+      ["empty.mov", "skipped", "empty_file", "v-empty.mov", "e-empty.mov", 0],
+      ["notes.txt", "skipped", "unsupported_media_type", "v-notes.txt", "e-notes.txt", 10],
+    ]);
+  });
+});
