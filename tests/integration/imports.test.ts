@@ -242,7 +242,7 @@ describe("recording a listing page", () => {
     const { recordListedFiles } = await import("@/lib/imports/classify");
     const { newId } = await import("@/lib/ids");
     const indexId = await newIndex("record-page");
-    const jobId = newId("imp");
+    const jobId = newId("job");
     const job = await db.importJob.create({ data: {
       id: jobId, workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "new_only", status: "cancelled",
     } });
