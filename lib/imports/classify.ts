@@ -65,10 +65,14 @@ export async function recordListedFiles(
          SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[])
            AS t(id, path, version, etag, size_bytes, reason)),
        c AS (
-         SELECT t.*, CASE WHEN t.reason IS NULL AND $4 AND EXISTS (
-                  SELECT 1 FROM videos v WHERE v.source_key = ${sourceKeySql("$2::text", "$3::text", "t.version", "t.path")})
-                THEN 'already_imported' ELSE t.reason END AS why
+         SELECT t.*, CASE WHEN t.reason IS NULL AND d.hit THEN 'already_imported' ELSE t.reason END AS why
          FROM t
+         -- A lateral probe per file, so the lookup is one unique-index search each: as a plain EXISTS
+         -- the planner hashed the whole videos table for every statement (O(videos) per batch).
+         LEFT JOIN LATERAL (
+           SELECT true AS hit FROM videos v
+           WHERE $4 AND t.reason IS NULL AND v.source_key = ${sourceKeySql("$2::text", "$3::text", "t.version", "t.path")}
+           LIMIT 1) d ON true
          -- A job cancelled (or failed) meanwhile gets no more items.
          WHERE EXISTS (SELECT 1 FROM import_jobs j WHERE j.id = $1 AND j.status IN ('pending', 'scanning', 'importing'))),
        ins AS (
