@@ -41,6 +41,27 @@ export async function sql<R extends pg.QueryResultRow>(text: string, params: unk
   return (await pool().query<R>(text, params)).rows;
 }
 
+export type SqlQuery = <R extends pg.QueryResultRow>(text: string, params: unknown[]) => Promise<R[]>;
+
+/**
+ * Plain statements in one transaction on one pooled connection: one commit (one WAL flush) for the lot.
+ * On the embedded database a transaction holds the shared session until it ends, so keep them short.
+ */
+export async function sqlTransaction<T>(fn: (q: SqlQuery) => Promise<T>): Promise<T> {
+  const client = await pool().connect();
+  try {
+    await client.query("BEGIN");
+    const result = await fn(async (text, params) => (await client.query(text, params)).rows);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 

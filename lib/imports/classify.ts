@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { sql } from "@/lib/db";
+import { sql, type SqlQuery } from "@/lib/db";
 import { chunkByBytes } from "@/lib/db/batches";
 import { newId } from "@/lib/ids";
 import { mediaTypeOf } from "@/lib/media/media-types";
@@ -54,13 +54,14 @@ export async function classifyFiles(
 export async function recordListedFiles(
   job: { id: string; indexId: string; connectorId: string; importMode: string },
   files: RemoteObject[],
+  q: SqlQuery = sql,
 ): Promise<number> {
   // Array-literal bytes: each value quoted and escaped (a path of quotes/backslashes can double).
   const sizeOf = (f: RemoteObject) => 2 * (Buffer.byteLength(f.path) + Buffer.byteLength(f.version) + Buffer.byteLength(f.etag ?? "")) + 80;
   const dedupe = job.importMode === "new_only";
   let pending = 0;
   for (const batch of chunkByBytes(files, sizeOf)) {
-    const [row] = await sql<{ pending: number }>(
+    const [row] = await q<{ pending: number }>(
       `WITH t AS (
          SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[])
            AS t(id, path, version, etag, size_bytes, reason)),
