@@ -86,21 +86,22 @@ export async function browseMatching(
       if (err instanceof InvalidCursorError) throw new ApiError("invalid_cursor", "The cursor does not belong to this browse request.");
       throw err;
     }
-    const items: ({ kind: "folder"; p: string } | { kind: "file"; o: RemoteObject })[] = [
-      ...(q.includeFolders ? page.prefixes.map((p) => ({ kind: "folder" as const, p })) : []),
-      ...page.objects.map((o) => ({ kind: "file" as const, o })),
-    ];
-    for (let i = state.s; i < items.length; i++) {
-      const item = items[i];
+    // The page's entries in order: its folders (when asked for), then its objects; positions index that
+    // sequence (the cursor's `s`). No combined array: this runs for every object of every browse.
+    const folders = q.includeFolders ? page.prefixes : [];
+    const count = folders.length + page.objects.length;
+    for (let i = state.s; i < count; i++) {
       scanned++;
-      if (item.kind === "folder") {
-        entries.push({ path: item.p, name: path.posix.basename(item.p), size_bytes: 0, last_modified: null, content_type: null, extension: null, etag: null, type: "folder" });
-      } else if (!item.o.path.endsWith("/") && matcher.matches(item.o.path)) {
-        entries.push(q.includeFolders ? { ...toBrowseEntry(item.o), type: "file" } : toBrowseEntry(item.o));
+      if (i < folders.length) {
+        const p = folders[i];
+        entries.push({ path: p, name: path.posix.basename(p), size_bytes: 0, last_modified: null, content_type: null, extension: null, etag: null, type: "folder" });
+      } else {
+        const o = page.objects[i - folders.length];
+        if (!o.path.endsWith("/") && matcher.matches(o.path)) entries.push(q.includeFolders ? { ...toBrowseEntry(o), type: "file" } : toBrowseEntry(o));
       }
       if (entries.length >= q.limit || scanned >= MAX_SCANNED_PER_REQUEST) {
-        const more = i + 1 < items.length || !!page.cursor;
-        const next: BrowseCursor = i + 1 < items.length ? { c: state.c, s: i + 1, lp: matcher.listPrefix } : { c: page.cursor, s: 0, lp: matcher.listPrefix };
+        const more = i + 1 < count || !!page.cursor;
+        const next: BrowseCursor = i + 1 < count ? { c: state.c, s: i + 1, lp: matcher.listPrefix } : { c: page.cursor, s: 0, lp: matcher.listPrefix };
         return { entries, nextCursor: more ? encode(next) : null };
       }
     }
