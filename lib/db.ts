@@ -20,7 +20,13 @@ function pool(): pg.Pool {
 }
 
 function createClient(): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg(pool(), { disposeExternalPool: true }) });
+  return new PrismaClient({
+    adapter: new PrismaPg(pool(), { disposeExternalPool: true }),
+    // Waiting up to 10 s (Prisma's default: 2 s) for a transaction to start: the embedded database runs
+    // one transaction at a time, and under load (a bench seeding storage while the server starts) the
+    // CLI's `users create` failed with "Unable to start a transaction in the given time".
+    transactionOptions: { maxWait: 10_000 },
+  });
 }
 
 export const db: PrismaClient = new Proxy({} as PrismaClient, {
