@@ -9,7 +9,15 @@ describe("hot-path formatting helpers match their plain definitions", () => {
       new Date(0), new Date("2026-12-02T08:40:01.999Z"), new Date("2024-02-29T23:59:59.000Z"), new Date("0999-01-01T00:00:00Z"),
       new Date("1000-01-01T00:00:00Z"), new Date("9999-12-31T23:59:59.999Z"), new Date(Date.UTC(10000, 0, 1)), new Date(Date.UTC(-1, 5, 6)),
     ];
-    for (let i = 0; i < 2000; i++) dates.push(new Date(Math.floor(Math.random() * 4e12)));
+    // Every day boundary region from year 1000 to 9999 is covered by random instants over the whole range.
+    for (let i = 0; i < 20_000; i++) dates.push(new Date(Math.floor(Date.UTC(1000, 0, 1) + Math.random() * (Date.UTC(10000, 0, 1) - Date.UTC(1000, 0, 1)))));
+    for (const y of [1600, 1700, 1899, 1900, 1969, 1970, 2000, 2024, 2100, 2400]) {
+      for (const [mo, da] of [[0, 1], [1, 28], [1, 29], [2, 1], [11, 31]]) dates.push(new Date(Date.UTC(y, mo, da, 23, 59, 59, 999)), new Date(Date.UTC(y, mo, da)));
+    }
+    // Dates built the way Next.js builds them in the server (a wrapped constructor) read the same.
+    const Wrapped = function (this: unknown, ...a: unknown[]) { return Reflect.construct(Date, a, new.target ?? Date); } as unknown as DateConstructor;
+    Wrapped.prototype = Date.prototype;
+    dates.push(new Wrapped("2026-12-02T08:40:01.123Z"), new Wrapped(-1));
     for (const d of dates) expect(iso(d)).toBe(plain(d));
     expect(iso(null)).toBeNull();
     expect(iso(undefined)).toBeNull();
