@@ -13,6 +13,7 @@
  * Anything else (an error status, a document this reader does not understand) goes to the SDK untouched.
  */
 import type { DeserializeMiddleware, MetadataBearer, Pluggable } from "@smithy/types";
+import { isAscii } from "node:buffer";
 import { Readable } from "node:stream";
 
 export interface FastListEntry {
@@ -182,7 +183,7 @@ const EMPTY_RESULT = Buffer.from('<?xml version="1.0" encoding="UTF-8"?><ListBuc
 async function readAll(body: unknown): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of body as AsyncIterable<Uint8Array | string>) chunks.push(typeof c === "string" ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-  return Buffer.concat(chunks);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
 /**
@@ -197,7 +198,8 @@ export function fastListPlugin<I extends object, O extends MetadataBearer>(sink:
     const bytes = await readAll(response.body);
     let page: FastListPage | null = null;
     try {
-      page = parseListObjectsV2(bytes.toString("utf8"));
+      // URL-encoded listings are ASCII: latin1 decoding then skips UTF-8 validation (same string).
+      page = parseListObjectsV2(bytes.toString(isAscii(bytes) ? "latin1" : "utf8"));
     } catch {
       page = null; // the SDK reads it (and reports what is wrong with it)
     }
