@@ -55,16 +55,18 @@ export type SqlQuery = <R extends pg.QueryResultRow>(text: string, params: unkno
  */
 export async function sqlTransaction<T>(fn: (q: SqlQuery) => Promise<T>): Promise<T> {
   const client = await pool().connect();
+  let broken: Error | undefined;
   try {
     await client.query("BEGIN");
     const result = await fn(async (text, params) => (await client.query(text, params)).rows);
     await client.query("COMMIT");
     return result;
   } catch (err) {
-    await client.query("ROLLBACK").catch(() => {});
+    // A connection that cannot even roll back is dropped, not handed to the next caller.
+    await client.query("ROLLBACK").catch((e: Error) => (broken = e));
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 
