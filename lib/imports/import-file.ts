@@ -4,7 +4,7 @@ import { rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { db } from "@/lib/db";
+import { db, sql } from "@/lib/db";
 import { newId } from "@/lib/ids";
 import { recordEvent } from "@/lib/events/record-event";
 import { getBoss } from "@/lib/jobs/queue";
@@ -251,25 +251,31 @@ type VideoRow = Prisma.VideoUncheckedCreateInput & { id: string };
  * the caller records the event with its fan-out job instead).
  */
 async function insertVideoUnlessSubscribed(v: VideoRow, e: { id: string; workspaceId: string; indexId: string; data: object }, itemId: string): Promise<boolean> {
-  const rows = await db.$queryRaw<{ subscribed: boolean }[]>`
-    WITH sub AS (
-      SELECT EXISTS (SELECT 1 FROM webhooks WHERE workspace_id = ${e.workspaceId} AND status = 'active' AND 'media.created' = ANY(events)) AS subscribed
+  // A plain pg statement: once per imported file, where Prisma's raw-query pipeline added ~0.3 ms of CPU.
+  const rows = await sql<{ subscribed: boolean }>(
+    `WITH sub AS (
+      SELECT EXISTS (SELECT 1 FROM webhooks WHERE workspace_id = $2 AND status = 'active' AND 'media.created' = ANY(events)) AS subscribed
     ), v AS (
       INSERT INTO videos (id, workspace_id, index_id, title, video_uri, storage_key, media_type, status, duration_seconds, size_bytes,
                           content_type, source_connector_id, source_path, source_version, source_etag, import_job_id, import_item_id,
                           source_key, checksum_sha256, metadata, created_at, updated_at)
-      SELECT ${v.id}, ${v.workspaceId}, ${v.indexId}, ${v.title}, ${v.videoUri}, ${v.storageKey}, ${v.mediaType}, ${v.status ?? "ready"},
-             ${v.durationSeconds ?? null}::float8, ${String(v.sizeBytes)}::bigint, ${v.contentType ?? null}, ${v.sourceConnectorId ?? null},
-             ${v.sourcePath ?? null}, ${v.sourceVersion ?? null}, ${v.sourceEtag ?? null}, ${v.importJobId ?? null}, ${v.importItemId ?? null},
-             ${v.sourceKey ?? null}, ${v.checksumSha256 ?? null}, ${v.metadata == null ? null : JSON.stringify(v.metadata)}::jsonb, now(), now()
+      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::float8, $10::bigint, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::jsonb, now(), now()
       FROM sub WHERE NOT sub.subscribed
       RETURNING id
     ), e AS (
       INSERT INTO events (id, workspace_id, type, index_id, data, created_at)
-      SELECT ${e.id}, ${e.workspaceId}, 'media.created', ${e.indexId}, ${JSON.stringify(e.data)}::jsonb, now() FROM v
+      SELECT $21, $2, 'media.created', $22, $23::jsonb, now() FROM v
     ), i AS (
-      UPDATE import_items SET status = 'imported', video_id = v.id, reason = NULL, updated_at = now() FROM v WHERE import_items.id = ${itemId}
+      UPDATE import_items SET status = 'imported', video_id = v.id, reason = NULL, updated_at = now() FROM v WHERE import_items.id = $24
     )
-    SELECT subscribed FROM sub`;
+    SELECT subscribed FROM sub`,
+    [
+      v.id, v.workspaceId, v.indexId, v.title, v.videoUri, v.storageKey, v.mediaType, v.status ?? "ready",
+      v.durationSeconds ?? null, String(v.sizeBytes), v.contentType ?? null, v.sourceConnectorId ?? null,
+      v.sourcePath ?? null, v.sourceVersion ?? null, v.sourceEtag ?? null, v.importJobId ?? null, v.importItemId ?? null,
+      v.sourceKey ?? null, v.checksumSha256 ?? null, v.metadata == null ? null : JSON.stringify(v.metadata),
+      e.id, e.indexId, JSON.stringify(e.data), itemId,
+    ],
+  );
   return !rows[0].subscribed;
 }

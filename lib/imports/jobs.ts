@@ -1,4 +1,4 @@
-import { db, sqlTransaction } from "@/lib/db";
+import { db, sql, sqlTransaction } from "@/lib/db";
 import { logger } from "@/lib/logger";
 import { defineJob } from "@/lib/jobs/registry";
 import { enqueue } from "@/lib/jobs/queue";
@@ -8,7 +8,7 @@ import { mediaStore } from "@/lib/media/store";
 import { providerForConnector } from "@/lib/providers/factory";
 import { isStorageError } from "@/lib/providers/errors";
 import { listWithReadAhead } from "@/lib/providers/read-ahead";
-import { Prisma, type ImportItem, type ImportJob } from "@/lib/generated/prisma/client";
+import type { ImportItem, ImportJob } from "@/lib/generated/prisma/client";
 import { recordListedFiles } from "./classify";
 import { importFile } from "./import-file";
 import { refreshProgress, refreshProgressThrottled } from "./progress";
@@ -140,20 +140,38 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
  * large the job), else one whose claim went stale (its runner died). The row comes back from the claim.
  */
 async function claimItem(jobId: string): Promise<ImportItem | null> {
-  const claim = async (which: Prisma.Sql) => {
-    const rows = await db.$queryRaw<ImportItem[]>`
-      UPDATE import_items SET status = 'importing', claimed_at = now(), attempts = attempts + 1, updated_at = now()
-      WHERE id = (SELECT id FROM import_items WHERE job_id = ${jobId} AND ${which} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-      RETURNING id, job_id AS "jobId", path, version, etag, size_bytes AS "sizeBytes", status, reason, video_id AS "videoId",
-                attempts, claimed_at AS "claimedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
+  // Plain pg statements (one or two per imported file): timestamps come back as epoch milliseconds.
+  const claim = async (which: string, params: unknown[]) => {
+    const rows = await sql<ClaimedRow>(
+      `UPDATE import_items SET status = 'importing', claimed_at = now(), attempts = attempts + 1, updated_at = now()
+       WHERE id = (SELECT id FROM import_items WHERE job_id = $1 AND ${which} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, job_id AS "jobId", path, version, etag, size_bytes AS "sizeBytes", status, reason, video_id AS "videoId", attempts,
+                 (extract(epoch from claimed_at) * 1000)::float8 AS "claimedAt", (extract(epoch from created_at) * 1000)::float8 AS "createdAt",
+                 (extract(epoch from updated_at) * 1000)::float8 AS "updatedAt"`,
+      [jobId, ...params],
+    );
     return rows.length ? claimedRow(rows[0]) : null;
   };
   const staleBefore = new Date(Date.now() - importSettings.leaseSeconds * 1000);
-  return (await claim(Prisma.sql`status = 'pending'`)) ?? (await claim(Prisma.sql`status = 'importing' AND claimed_at < ${staleBefore}`));
+  return (await claim("status = 'pending'", [])) ?? (await claim("status = 'importing' AND claimed_at < $2::timestamp", [staleBefore.toISOString()]));
 }
 
-function claimedRow(r: ImportItem): ImportItem {
-  return { ...r, sizeBytes: BigInt(r.sizeBytes), attempts: Number(r.attempts) };
+type ClaimedRow = Omit<ImportItem, "sizeBytes" | "claimedAt" | "createdAt" | "updatedAt"> & {
+  sizeBytes: string;
+  claimedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+};
+
+function claimedRow(r: ClaimedRow): ImportItem {
+  return {
+    ...r,
+    sizeBytes: BigInt(r.sizeBytes),
+    attempts: Number(r.attempts),
+    claimedAt: r.claimedAt === null ? null : new Date(r.claimedAt),
+    createdAt: new Date(r.createdAt),
+    updatedAt: new Date(r.updatedAt),
+  };
 }
 
 // In-process hand-off between a job's scan and its runners: a runner with nothing to claim waits here
