@@ -72,17 +72,14 @@ async function main() {
     return;
   }
 
-  const nextBin = path.resolve("node_modules/.bin/next");
   const args = mode === "dev" ? ["dev"] : ["start"];
   if (process.env.PORT) args.push("-p", process.env.PORT);
   // GANTRY_CPU_PROFILE_DIR: Next.js runs under V8's sampling profiler and writes a .cpuprofile there when
   // it exits (performance work; read with `npx tsx bench/cpu-profile-top.ts`). --cpu-prof is refused in
-  // NODE_OPTIONS, so the server is started through node itself.
+  // NODE_OPTIONS, hence Next's CLI is always started through node itself.
   const profileDir = process.env.GANTRY_CPU_PROFILE_DIR;
-  if (profileDir) {
-    const nextJs = path.resolve("node_modules/next/dist/bin/next");
-    runChild(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profileDir)}`, nextJs, ...args], mem, (code) => void shutdown(code));
-  } else runChild(nextBin, args, mem, (code) => void shutdown(code));
+  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
+  runChild(process.execPath, [...profile, path.resolve("node_modules/next/dist/bin/next"), ...args], mem, (code) => void shutdown(code));
 }
 
 main().catch((err) => {

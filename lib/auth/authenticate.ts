@@ -55,7 +55,7 @@ type KeyRow = { id: string; workspace_id: string; scopes: string[] | null; revok
 export async function authenticateApiKey(key: string, classes: RateClass[] = [], now = new Date()): Promise<{ principal: Principal; limits: RateLimitResult[] }> {
   if (!isApiKeyFormat(key)) throw new ApiError("authentication_invalid_api_key", "The API key is not valid.");
   // Bucket keys need the key's id, which this statement finds: "<class>:<id>:<window start>", as in rateWindow().
-  const { windowStart, resetAt } = rateWindow("", classes, now);
+  const { windowStart, resetAt } = rateWindow("", [], now);
   // Timestamps go in as UTC text cast to TIMESTAMP (Prisma's DateTime columns hold UTC wall time).
   const [row] = await sql<KeyRow>(
     `WITH k AS (

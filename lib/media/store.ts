@@ -42,20 +42,18 @@ export function parseMediaStore(raw: string | undefined, dataDir: string, e: Nod
     mkdirSync(root, { recursive: true });
     const scratchDir = path.join(root, LOCAL_TMP_DIR, "imports");
     mkdirSync(scratchDir, { recursive: true });
+    /** The file path of a key, with its directory in place. */
+    const placeFor = async (key: string) => {
+      const dest = path.join(root, ...key.split("/"));
+      await mkdir(path.dirname(dest), { recursive: true });
+      return dest;
+    };
     return {
       kind: "local",
       provider: createStorageProvider({ provider: "local", root }),
       uriFor: (key) => pathToFileURL(path.join(root, key)).toString(),
-      adoptLocalFile: async (tempFile, key) => {
-        const dest = path.join(root, ...key.split("/"));
-        await mkdir(path.dirname(dest), { recursive: true });
-        await rename(tempFile, dest);
-      },
-      writeLocalFile: async (key, bytes) => {
-        const dest = path.join(root, ...key.split("/"));
-        await mkdir(path.dirname(dest), { recursive: true });
-        await writeFile(dest, bytes);
-      },
+      adoptLocalFile: async (tempFile, key) => rename(tempFile, await placeFor(key)),
+      writeLocalFile: async (key, bytes) => writeFile(await placeFor(key), bytes),
       scratchDir,
     };
   }
