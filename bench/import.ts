@@ -644,9 +644,9 @@ async function perFileBreakdown(b: {
     out.push("");
     out.push(
       `Database round trip (one indexed SELECT to the server's embedded PGlite through its socket): median ${ms(dbRtt, 2)} ms. ` +
-        `Per imported file the runner issues about 6 round trips (claim UPDATE … RETURNING the row; BEGIN, video INSERT, media.created event INSERT, COMMIT; item UPDATE; ` +
-        `plus the job-status SELECT at most every 500 ms, currentFile at most once a second and a progress recount at most once a second per runner process), ` +
-        `≈ ${ms(dbRtt * 6, 1)} ms of round trips when idle — and the embedded database serves every connection through one session, so the ${b.concurrency} runners queue on it.`,
+        `Per imported file the runner issues 2 round trips (the claim UPDATE … RETURNING the row; one statement recording the video, its media.created event and the item's status, ` +
+        `when no webhook subscribes to media.created), plus the job-status SELECT at most every 500 ms, currentFile at most once a second and a progress recount at most once a second ` +
+        `per runner process: ≈ ${ms(dbRtt * 2, 1)} ms of round trips per file when idle — and the embedded database serves every connection through one session, so the ${b.concurrency} runners queue on it.`,
     );
     out.push(
       `"Gantry wall ms/file × ${b.concurrency}" is the job time × concurrency ÷ files: the time one runner spends per file, all overheads included; ` +
@@ -658,7 +658,7 @@ async function perFileBreakdown(b: {
       out.push("");
       out.push(
         `Rescan: of the new_only job's time, the inline worker's queue pickup (created → started, the worker polls every 2 s ± 20 % when idle) took median ${ms(median(pickups))} ms; ` +
-          `the scan itself (started → completed: ${b.rescan.pages} pages of ListObjectsV2 + a sourceKey lookup + item INSERTs + cursor UPDATE + progress refresh per page) median ${ms(median(scans))} ms, ` +
+          `the scan itself (started → completed: ${b.rescan.pages} pages of ListObjectsV2, each recorded in one transaction: item INSERTs classified with a source-key probe + cursor UPDATE; a progress refresh at most once a second) median ${ms(median(scans))} ms, ` +
           `vs ${ms(median(b.rescan.raw))} ms for the raw listing.`,
       );
     }
