@@ -1,4 +1,5 @@
-import { db } from "@/lib/db";
+import { db, sql } from "@/lib/db";
+import { logger } from "@/lib/logger";
 import { env } from "@/lib/config/env";
 
 export type RateClass = "default" | "costly";
@@ -22,11 +23,19 @@ export function rateResults(classes: RateClass[], keys: string[], resetAt: Date,
   });
 }
 
-/** Occasional sweep of expired windows and idempotency records (24 h), about one request in a hundred; no scheduler needed. */
-export async function maybeSweepRateLimits(now = new Date()): Promise<void> {
+/** Deletes expired rate-limit windows and idempotency records (kept 24 h). */
+export async function sweepRateLimits(now = new Date()): Promise<void> {
+  await sql("DELETE FROM rate_limit_buckets WHERE reset_at < $1::timestamp", [new Date(now.getTime() - WINDOW_MS).toISOString()]);
+  await sql("DELETE FROM idempotency_records WHERE expires_at <= $1::timestamp", [now.toISOString()]);
+}
+
+/**
+ * The sweep, about one request in a hundred (no scheduler needed), in the background: the request that
+ * draws it does not wait for two deletes (a failure is logged; the next draw sweeps again).
+ */
+export function maybeSweepRateLimits(now = new Date()): void {
   if (Math.random() >= 0.01) return;
-  await db.$executeRaw`DELETE FROM rate_limit_buckets WHERE reset_at < ${new Date(now.getTime() - WINDOW_MS)}`;
-  await db.$executeRaw`DELETE FROM idempotency_records WHERE expires_at <= ${now}`;
+  sweepRateLimits(now).catch((err) => logger.warn("rate-limit sweep failed", { err: String(err) }));
 }
 
 /**
@@ -42,7 +51,7 @@ export async function consumeRateLimits(subject: string, classes: RateClass[], n
     SELECT k, 1, ${resetAt} FROM unnest(${keys}::text[]) AS k
     ON CONFLICT (key) DO UPDATE SET count = rate_limit_buckets.count + 1
     RETURNING key, count`;
-  await maybeSweepRateLimits(now);
+  maybeSweepRateLimits(now);
   return rateResults(classes, keys, resetAt, rows);
 }
 

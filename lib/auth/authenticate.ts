@@ -79,7 +79,7 @@ export async function authenticateApiKey(key: string, classes: RateClass[] = [],
     // Coarse on purpose: one write a minute per key, not one per request.
     await db.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: now } });
   }
-  if (classes.length) await maybeSweepRateLimits(now);
+  if (classes.length) maybeSweepRateLimits(now);
   const keys = rateWindow(row.id, classes, now).keys;
   return {
     principal: { kind: "api_key", workspaceId: row.workspace_id, apiKeyId: row.id, scopes: (row.scopes ?? []) as Scope[], credentialId: row.id },

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { api } from "../helpers/api";
 import { newWorkspace } from "../helpers/fixtures";
 import { resetEnvCache } from "@/lib/config/env";
-import { consumeRateLimit } from "@/lib/api/rate-limit";
+import { consumeRateLimit, sweepRateLimits } from "@/lib/api/rate-limit";
+import { db } from "@/lib/db";
 
 afterEach(() => {
   delete process.env.GANTRY_RATE_LIMIT_PER_MINUTE;
@@ -53,5 +54,25 @@ describe("rate limits (stored in the database, per credential)", () => {
     const remaining = results.map((r) => r.remaining).sort((a, b) => b - a);
     const limit = results[0].limit;
     expect(remaining).toEqual(Array.from({ length: 30 }, (_, i) => limit - 1 - i));
+  });
+
+  it("sweeps windows over a minute past their reset and expired idempotency records, keeping the rest", async () => {
+    const now = new Date();
+    const tag = `sweep-${Date.now()}`;
+    const w = await newWorkspace();
+    await db.rateLimitBucket.createMany({
+      data: [
+        { key: `${tag}:old`, count: 3, resetAt: new Date(now.getTime() - 61_000) },
+        { key: `${tag}:recent`, count: 3, resetAt: new Date(now.getTime() - 30_000) },
+        { key: `${tag}:current`, count: 3, resetAt: new Date(now.getTime() + 30_000) },
+      ],
+    });
+    const record = (key: string, expiresAt: Date) => ({ id: `${tag}-${key}`, workspaceId: w.workspaceId, credentialId: "cred", key, requestHash: "h", state: "done", expiresAt });
+    await db.idempotencyRecord.createMany({ data: [record("expired", new Date(now.getTime() - 1000)), record("live", new Date(now.getTime() + 60_000))] });
+    await sweepRateLimits(now);
+    const buckets = await db.rateLimitBucket.findMany({ where: { key: { startsWith: tag } }, orderBy: { key: "asc" } });
+    expect(buckets.map((b) => b.key)).toEqual([`${tag}:current`, `${tag}:recent`]);
+    const records = await db.idempotencyRecord.findMany({ where: { id: { startsWith: tag } } });
+    expect(records.map((r) => r.key)).toEqual(["live"]);
   });
 });
