@@ -7,7 +7,7 @@ import { getBoss } from "@/lib/jobs/queue";
 import { buildMatcher } from "@/lib/connectors/browse";
 import { providerForConnector } from "@/lib/providers/factory";
 import { isStorageError } from "@/lib/providers/errors";
-import { classifyFiles, sourceKeyOf } from "@/lib/imports/classify";
+import { classifyFiles, recordListedFiles, sourceKeyOf } from "@/lib/imports/classify";
 import { maybeFinish, startRunners } from "@/lib/imports/jobs";
 import { onImportJobFinished } from "@/lib/imports/hooks";
 import { refreshProgress } from "@/lib/imports/progress";
@@ -102,12 +102,7 @@ async function listAndQueue(a: Automation): Promise<ScanOutcome> {
     const todo = classified.filter((c) => !c.skip).map((c) => c.file);
     if (!todo.length) continue;
     job ??= await openJob(a);
-    for (const batch of chunkByBytes(todo, (f) => Buffer.byteLength(f.path) * 2 + 200)) {
-      await db.importItem.createMany({
-        data: batch.map((f) => ({ id: newId("item"), jobId: job!.id, path: f.path, version: f.version, etag: f.etag, sizeBytes: BigInt(f.size) })),
-        skipDuplicates: true,
-      });
-    }
+    await recordListedFiles(job, todo);
   } while (cursor);
 
   if (baseline) {

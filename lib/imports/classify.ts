@@ -49,7 +49,8 @@ export async function classifyFiles(
  * reasons come from here, `already_imported` (new_only) from a join on the videos' unique source key,
  * computed in SQL. A page is a few statements (chunkByBytes: 24 KiB embedded, 1 MiB on PostgreSQL)
  * instead of a lookup plus inserts. ON CONFLICT DO NOTHING: a page listed again after a crash adds
- * nothing twice; a job no longer active gets nothing. Returns how many files it added for import.
+ * nothing twice; a job no longer active (or deleted) gets nothing. The only writer of import_items rows
+ * (which have no foreign key: see prisma/schema.prisma). Returns how many files it added for import.
  */
 export async function recordListedFiles(
   job: { id: string; indexId: string; connectorId: string; importMode: string },
@@ -62,7 +63,11 @@ export async function recordListedFiles(
   let pending = 0;
   for (const batch of chunkByBytes(files, sizeOf)) {
     const [row] = await q<{ pending: number }>(
-      `WITH t AS (
+      // The job's row is locked once for the statement (FOR KEY SHARE: what a foreign key would take for
+      // every row): the job cannot be deleted before this commits, and its items go with it after.
+      `WITH job AS (
+         SELECT 1 FROM import_jobs j WHERE j.id = $1 AND j.status IN ('pending', 'scanning', 'importing') FOR KEY SHARE),
+       t AS (
          SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[])
            AS t(id, path, version, etag, size_bytes, reason)),
        c AS (
@@ -74,8 +79,8 @@ export async function recordListedFiles(
            SELECT true AS hit FROM videos v
            WHERE $4 AND t.reason IS NULL AND v.source_key = ${sourceKeySql("$2::text", "$3::text", "t.version", "t.path")}
            LIMIT 1) d ON true
-         -- A job cancelled (or failed) meanwhile gets no more items.
-         WHERE EXISTS (SELECT 1 FROM import_jobs j WHERE j.id = $1 AND j.status IN ('pending', 'scanning', 'importing'))),
+         -- A job cancelled (or failed, or deleted) meanwhile gets no more items.
+         WHERE EXISTS (SELECT 1 FROM job)),
        ins AS (
          INSERT INTO import_items (id, job_id, path, version, etag, size_bytes, status, reason, updated_at)
          SELECT c.id, $1, c.path, c.version, c.etag, c.size_bytes, CASE WHEN c.why IS NULL THEN 'pending' ELSE 'skipped' END, c.why, now()

@@ -1,7 +1,7 @@
 import { db, sql, sqlTransaction } from "@/lib/db";
 import { logger } from "@/lib/logger";
 import { defineJob } from "@/lib/jobs/registry";
-import { enqueue } from "@/lib/jobs/queue";
+import { enqueue, enqueueMany } from "@/lib/jobs/queue";
 import { buildMatcher } from "@/lib/connectors/browse";
 import { recordEvent } from "@/lib/events/record-event";
 import { mediaStore } from "@/lib/media/store";
@@ -11,7 +11,7 @@ import { listWithReadAhead } from "@/lib/providers/read-ahead";
 import type { ImportItem, ImportJob } from "@/lib/generated/prisma/client";
 import { recordListedFiles } from "./classify";
 import { importFile } from "./import-file";
-import { refreshProgress, refreshProgressThrottled } from "./progress";
+import { deferProgressRefresh, finishIfDone, refreshProgress, refreshProgressThrottled } from "./progress";
 import { importSettings } from "./settings";
 import { runImportJobFinishedHooks } from "./hooks";
 
@@ -37,6 +37,9 @@ export const scanImportJob = defineJob<{ jobId: string }>(
     }
     const provider = await openSource(job);
     if (!provider) return;
+    // Counters and progress events wait their interval from the start (a short job is counted once, at its end).
+    deferProgressRefresh(jobId);
+    throttled(`progress:${jobId}`, PROGRESS_EVENT_MS);
     const matcher = buildMatcher(job.sourcePrefix, job.filePattern);
     let cursor = job.listingCursor ?? undefined;
     for (let pages = 0; pages < PAGES_PER_SCAN_STEP; pages++) {
@@ -212,31 +215,22 @@ function throttled(key: string, ms: number, now = Date.now()): boolean {
 }
 
 export async function startRunners(job: Pick<ImportJob, "id">): Promise<void> {
-  for (let slot = 0; slot < importSettings.concurrency; slot++) await enqueue(runImportJob, { jobId: job.id, slot });
+  await enqueueMany(runImportJob, Array.from({ length: importSettings.concurrency }, (_, slot) => ({ jobId: job.id, slot })));
 }
 
 // ---------------------------------------------------------------------------------------------------
 
 /** Ends the job once listing is done and no file is pending or in flight. Exactly one caller wins. */
 export async function maybeFinish(jobId: string): Promise<void> {
-  const open = await db.importItem.count({ where: { jobId, status: { in: ["pending", "importing"] } } });
+  const finished = await finishIfDone(jobId, ACTIVE);
+  if (!finished) return;
   const job = await db.importJob.findUnique({ where: { id: jobId } });
-  if (!job || open > 0 || !job.listingDone || !ACTIVE.includes(job.status)) return;
-  await refreshProgress(jobId);
-  const fresh = (await db.importJob.findUnique({ where: { id: jobId } }))!;
-  const allFailed = fresh.failedFiles > 0 && fresh.importedFiles === 0 && fresh.skippedFiles === 0;
-  const status = allFailed ? "failed" : "completed";
-  const won = await db.importJob.updateMany({
-    where: { id: jobId, status: { in: ACTIVE } },
-    data: { status, completedAt: new Date(), currentFile: null, errorMessage: allFailed ? "every file failed to import" : null },
-  });
-  if (won.count !== 1) return;
-  const type = allFailed ? "import_job.failed" : fresh.failedFiles > 0 ? "import_job.partial_completed" : "import_job.completed";
-  await recordEvent({ workspaceId: job.workspaceId, type, indexId: job.indexId, data: {
-    job_id: job.id, index_id: job.indexId, imported: fresh.importedFiles, failed: fresh.failedFiles, skipped: fresh.skippedFiles,
-  } });
-  logger.info("import job finished", { jobId, status, imported: fresh.importedFiles, failed: fresh.failedFiles, skipped: fresh.skippedFiles });
-  await runImportJobFinishedHooks({ ...fresh, status });
+  if (!job) return; // deleted meanwhile
+  const { status, imported, failed, skipped } = finished;
+  const type = status === "failed" ? "import_job.failed" : failed > 0 ? "import_job.partial_completed" : "import_job.completed";
+  await recordEvent({ workspaceId: job.workspaceId, type, indexId: job.indexId, data: { job_id: job.id, index_id: job.indexId, imported, failed, skipped } });
+  logger.info("import job finished", { jobId, status, imported, failed, skipped });
+  await runImportJobFinishedHooks(job);
 }
 
 /** The job's connector as a storage provider, or null after failing the job when it cannot be used. */
@@ -257,13 +251,18 @@ async function failJob(job: ImportJob, message: string): Promise<void> {
   }
 }
 
-/** import_job.progress at most every 10 s per job. */
-async function maybeProgressEvent(job: ImportJob): Promise<void> {
-  if (!throttled(`progress:${job.id}`, 10_000)) return; // this process tried less than 10 s ago
-  const cutoff = new Date(Date.now() - 10_000);
+const PROGRESS_EVENT_MS = 10_000;
+
+/**
+ * import_job.progress at most every 10 s per job, the first 10 s after the job started: a job done
+ * sooner reports started and completed only (its first scan page no longer pays three statements).
+ */
+export async function maybeProgressEvent(job: Pick<ImportJob, "id">, now = Date.now()): Promise<void> {
+  if (!throttled(`progress:${job.id}`, PROGRESS_EVENT_MS, now)) return; // this process tried less than 10 s ago
+  const cutoff = new Date(now - PROGRESS_EVENT_MS);
   const won = await db.importJob.updateMany({
-    where: { id: job.id, OR: [{ lastProgressAt: null }, { lastProgressAt: { lt: cutoff } }] },
-    data: { lastProgressAt: new Date() },
+    where: { id: job.id, OR: [{ lastProgressAt: { lt: cutoff } }, { lastProgressAt: null, startedAt: { lt: cutoff } }] },
+    data: { lastProgressAt: new Date(now) },
   });
   if (won.count !== 1) return;
   const j = await db.importJob.findUnique({ where: { id: job.id } });

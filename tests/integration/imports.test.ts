@@ -261,5 +261,92 @@ describe("recording a listing page", () => {
       ["empty.mov", "skipped", "empty_file", "v-empty.mov", "e-empty.mov", 0],
       ["notes.txt", "skipped", "unsupported_media_type", "v-notes.txt", "e-notes.txt", 10],
     ]);
+    // Items have no foreign key: deleting the job deletes them with it (a trigger), and a page recorded
+    // for a job that no longer exists adds nothing.
+    await db.importJob.delete({ where: { id: jobId } });
+    expect(await db.importItem.count({ where: { jobId } })).toBe(0);
+    expect(await recordListedFiles(job, files)).toBe(0);
+    expect(await db.importItem.count({ where: { jobId } })).toBe(0);
+  });
+
+  it("a job deleted while a page is being recorded waits for that page and takes its items with it", async () => {
+    const { recordListedFiles } = await import("@/lib/imports/classify");
+    const { newId } = await import("@/lib/ids");
+    const { sqlTransaction, sql } = await import("@/lib/db");
+    const indexId = await newIndex("record-delete");
+    const jobId = newId("job");
+    const job = await db.importJob.create({ data: {
+      id: jobId, workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "all", status: "scanning",
+    } });
+    const at = new Date();
+    const files = Array.from({ length: 50 }, (_, i) => ({ path: `f${i}.mp4`, size: 10, lastModified: at, contentType: null, version: "v", etag: null }));
+    let deleted: Promise<unknown> | undefined;
+    await sqlTransaction(async (q) => {
+      expect(await recordListedFiles(job, files, q)).toBe(50);
+      // The delete has to wait for the page's lock on the job row (the embedded database runs one
+      // transaction at a time anyway); it must not leave the page's items behind.
+      deleted = sql("DELETE FROM import_jobs WHERE id = $1", [jobId]);
+    });
+    await deleted;
+    expect(await db.importItem.count({ where: { jobId } })).toBe(0);
+  });
+});
+
+describe("finishing a job and its progress events", () => {
+  async function jobWithItems(statuses: string[], extra: Record<string, unknown> = {}) {
+    const { newId } = await import("@/lib/ids");
+    const indexId = await newIndex("finish");
+    const jobId = newId("job");
+    await db.importJob.create({ data: {
+      id: jobId, workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "all",
+      status: "importing", listingDone: true, startedAt: new Date(), ...extra,
+    } });
+    await db.importItem.createMany({ data: statuses.map((status, i) => ({
+      id: newId("item"), jobId, path: `f${i}.mp4`, version: "v", sizeBytes: BigInt(100 + i), status, reason: status === "skipped" ? "already_imported" : null,
+    })) });
+    return { jobId, indexId };
+  }
+  const eventsOf = (indexId: string) => db.event.findMany({ where: { indexId }, orderBy: { id: "asc" } });
+
+  it("waits while a file is pending or in flight, then completes once however many callers race to finish it", async () => {
+    const { maybeFinish } = await import("@/lib/imports/jobs");
+    const { jobId, indexId } = await jobWithItems(["imported", "skipped", "failed", "importing"]);
+    await maybeFinish(jobId);
+    expect((await db.importJob.findUniqueOrThrow({ where: { id: jobId } })).status).toBe("importing");
+    await db.importItem.updateMany({ where: { jobId, status: "importing" }, data: { status: "imported" } });
+    await Promise.all(Array.from({ length: 5 }, () => maybeFinish(jobId)));
+    const job = await db.importJob.findUniqueOrThrow({ where: { id: jobId } });
+    expect(job).toMatchObject({ status: "completed", totalFiles: 4, importedFiles: 2, failedFiles: 1, skippedFiles: 1, currentFile: null, errorMessage: null });
+    expect(Number(job.bytesTransferred)).toBe(100 + 103);
+    expect(Number(job.totalBytes)).toBe(100 + 102 + 103);
+    expect(Math.abs(job.completedAt!.getTime() - Date.now())).toBeLessThan(60_000); // stored in UTC like Prisma's own dates
+    const finished = (await eventsOf(indexId)).filter((e) => e.type.startsWith("import_job."));
+    expect(finished.map((e) => e.type)).toEqual(["import_job.partial_completed"]);
+    expect(finished[0].data).toMatchObject({ job_id: jobId, imported: 2, failed: 1, skipped: 1 });
+  });
+
+  it("fails a job whose every file failed", async () => {
+    const { maybeFinish } = await import("@/lib/imports/jobs");
+    const { jobId, indexId } = await jobWithItems(["failed", "failed"]);
+    await maybeFinish(jobId);
+    expect(await db.importJob.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({ status: "failed", errorMessage: "every file failed to import", failedFiles: 2 });
+    expect((await eventsOf(indexId)).map((e) => e.type)).toEqual(["import_job.failed"]);
+  });
+
+  it("reports progress no sooner than 10 s after the start, then at most every 10 s", async () => {
+    const { maybeProgressEvent } = await import("@/lib/imports/jobs");
+    const { refreshProgress } = await import("@/lib/imports/progress");
+    const started = Date.now();
+    const { jobId, indexId } = await jobWithItems(["imported", "pending"], { startedAt: new Date(started), status: "scanning", listingDone: false });
+    await refreshProgress(jobId);
+    await maybeProgressEvent({ id: jobId }, started + 5_000);
+    expect(await eventsOf(indexId)).toHaveLength(0);
+    await maybeProgressEvent({ id: jobId }, started + 15_100); // 10 s after the start
+    const [first] = await eventsOf(indexId);
+    expect(first).toMatchObject({ type: "import_job.progress", data: { job_id: jobId, total_files: 2, imported: 1, failed: 0, skipped: 0, bytes_transferred: 100 } });
+    await maybeProgressEvent({ id: jobId }, started + 21_000); // 6 s after the last one
+    expect(await eventsOf(indexId)).toHaveLength(1);
+    await maybeProgressEvent({ id: jobId }, started + 26_000);
+    expect((await eventsOf(indexId)).map((e) => e.type)).toEqual(["import_job.progress", "import_job.progress"]);
   });
 });
