@@ -1,19 +1,15 @@
 /**
- * Parameter bytes per multi-row statement. The embedded server can bind a large message to another
- * connection's statement (pglite#1046, see stack-notes), so there every statement stays far below
- * 64 KiB; on the operator's PostgreSQL (GANTRY_DATABASE_MODE=external, set by the launcher) batches of
- * 1 MiB cut the round trips of bulk writes (a 1,000-file listing page: 1 statement instead of ~10).
- * Unknown mode (tests, scripts): the embedded rule.
+ * Parameter bytes per multi-row statement: bulk writes go in statements of up to 1 MiB (a 1,000-file
+ * listing page is one statement, not ten). The embedded server used to be held to 24 KiB: with
+ * pglite-socket's stock queue a large message could be bound to another connection's statement
+ * (pglite#1046). Gantry's batch-aware queue keeps a connection's batch together however many socket
+ * reads its Bind takes (lib/db/pglite-queue.ts; tests/integration/pglite-queue.test.ts sends 1 MB
+ * statements among small queries and fails with the stock queue), so both modes share one size.
  */
-export const EMBEDDED_BATCH_BYTES = 24 * 1024;
-export const EXTERNAL_BATCH_BYTES = 1024 * 1024;
-
-export function insertBatchBytes(mode = process.env.GANTRY_DATABASE_MODE): number {
-  return mode === "external" ? EXTERNAL_BATCH_BYTES : EMBEDDED_BATCH_BYTES;
-}
+export const BATCH_BYTES = 1024 * 1024;
 
 /** Splits rows into batches whose estimated encoded size stays under `maxBytes` (at least one row each). */
-export function chunkByBytes<T>(rows: readonly T[], sizeOf: (row: T) => number, maxBytes = insertBatchBytes()): T[][] {
+export function chunkByBytes<T>(rows: readonly T[], sizeOf: (row: T) => number, maxBytes = BATCH_BYTES): T[][] {
   const out: T[][] = [];
   let batch: T[] = [];
   let size = 0;

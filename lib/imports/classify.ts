@@ -47,8 +47,7 @@ export async function classifyFiles(
 /**
  * Records one listing page as the job's items, classified in the same statements: the listing-only
  * reasons come from here, `already_imported` (new_only) from a join on the videos' unique source key,
- * computed in SQL. A page is a few statements (chunkByBytes: 24 KiB embedded, 1 MiB on PostgreSQL)
- * instead of a lookup plus inserts. ON CONFLICT DO NOTHING: a page listed again after a crash adds
+ * computed in SQL. A page is one statement (chunkByBytes: up to 1 MiB) instead of a lookup plus inserts. ON CONFLICT DO NOTHING: a page listed again after a crash adds
  * nothing twice; a job no longer active (or deleted) gets nothing. The only writer of import_items rows
  * (which have no foreign key: see prisma/schema.prisma). Returns how many files it added for import.
  */

@@ -52,6 +52,40 @@ describe("embedded server under concurrent extended-protocol traffic", () => {
     expect(checked).toBe(600);
   });
 
+  it("keeps 1 MB parameter messages with their own statements while small queries interleave", async () => {
+    // pglite#1046: with the stock queue, large messages (arriving in many socket reads) were bound to
+    // another connection's statement. The batch-aware queue holds a connection's batch together however
+    // many reads its Bind takes; lib/db/batches.ts sizes the embedded mode's bulk statements on this.
+    const pool = new pg.Pool({ connectionString: database.url, max: 12 });
+    await pool.query("CREATE TABLE big_params (id int PRIMARY KEY, n int NOT NULL, total bigint NOT NULL)");
+    const errors: string[] = [];
+    await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        try {
+          if (i % 2 === 0) {
+            // about 1 MB of parameters: 20,000 numbers and 20,000 40-character strings
+            const nums = Array.from({ length: 20_000 }, (_, k) => k + i);
+            const strs = Array.from({ length: 20_000 }, (_, k) => `${i}-${k}`.padEnd(40, "x"));
+            const r = await pool.query(
+              "INSERT INTO big_params (id, n, total) SELECT $1, count(*), sum(x) FROM unnest($2::int[], $3::text[]) AS t(x, s) WHERE length(s) = 40 RETURNING n, total",
+              [i, nums, strs],
+            );
+            expect(r.rows[0]).toEqual({ n: 20_000, total: String(20_000 * i + (20_000 * 19_999) / 2) });
+          } else {
+            const r = await pool.query("SELECT $1::int AS v, $2::text AS t", [i, `small-${i}`]);
+            expect(r.rows[0]).toEqual({ v: i, t: `small-${i}` });
+          }
+        } catch (err) {
+          errors.push(`${i}: ${(err as Error).message}`);
+        }
+      }),
+    );
+    const rows = await pool.query("SELECT count(*)::int AS c FROM big_params");
+    await pool.end();
+    expect(errors).toEqual([]);
+    expect(rows.rows[0].c).toBe(30);
+  }, 120_000);
+
   it("lets other connections run while a freshly connected client sits idle", async () => {
     // A connection's StartupMessage is not an extended-protocol batch: an idle client that has only
     // connected must not hold the shared session (it did, and a bench's open pg client hung the server).
