@@ -3,7 +3,7 @@ import { db } from "@/lib/db";
 import { newId } from "@/lib/ids";
 import { ApiError } from "@/lib/api/errors";
 import { pageByIdDesc } from "@/lib/api/pagination";
-import { enqueue, getBoss } from "@/lib/jobs/queue";
+import { enqueue, getBoss, wakeWorkers } from "@/lib/jobs/queue";
 import { assertConnectorScope, assertConnectorUsable, getConnector } from "@/lib/connectors/connectors";
 import { registerConnectorUsageCheck } from "@/lib/connectors/usage";
 import { getIndex } from "@/lib/indexes/indexes";
@@ -41,6 +41,7 @@ export async function createImportJob(
     });
     await enqueue(scanImportJob, { jobId: id }, { db: tx });
   });
+  wakeWorkers(scanImportJob); // committed: the scan can start now
   return getImportJob(workspaceId, id);
 }
 

@@ -7,7 +7,8 @@ import { recordEvent } from "@/lib/events/record-event";
 import { mediaStore } from "@/lib/media/store";
 import { providerForConnector } from "@/lib/providers/factory";
 import { isStorageError } from "@/lib/providers/errors";
-import { listWithReadAhead } from "@/lib/providers/read-ahead";
+import type { ListQuery } from "@/lib/providers/types";
+import { listWithReadAhead, prefetchList } from "@/lib/providers/read-ahead";
 import type { ImportItem, ImportJob } from "@/lib/generated/prisma/client";
 import { recordListedFiles } from "./classify";
 import { importFile } from "./import-file";
@@ -28,6 +29,13 @@ export const scanImportJob = defineJob<{ jobId: string }>(
   async ({ jobId }) => {
     const job = await db.importJob.findUnique({ where: { id: jobId } });
     if (!job || !ACTIVE.includes(job.status) || job.listingDone) return;
+    const provider = await openSource(job);
+    if (!provider) return;
+    const matcher = buildMatcher(job.sourcePrefix, job.filePattern);
+    const query = (cursor: string | undefined): ListQuery => ({ prefix: matcher.listPrefix, delimiter: job.recursive ? undefined : "/", cursor, pageSize: 1000 });
+    let cursor = job.listingCursor ?? undefined;
+    // The first page is on its way while the job is marked started (a listing's round trip saved).
+    prefetchList(provider, query(cursor));
     if (job.status === "pending") {
       const started = await db.importJob.updateMany({ where: { id: jobId, status: "pending" }, data: { status: "scanning", startedAt: new Date() } });
       if (started.count === 1) {
@@ -35,18 +43,14 @@ export const scanImportJob = defineJob<{ jobId: string }>(
         await startRunners(job);
       }
     }
-    const provider = await openSource(job);
-    if (!provider) return;
     // Counters and progress events wait their interval from the start (a short job is counted once, at its end).
     deferProgressRefresh(jobId);
     throttled(`progress:${jobId}`, PROGRESS_EVENT_MS);
-    const matcher = buildMatcher(job.sourcePrefix, job.filePattern);
-    let cursor = job.listingCursor ?? undefined;
     for (let pages = 0; pages < PAGES_PER_SCAN_STEP; pages++) {
       let page;
       try {
         // The next page is listed while this one is classified and recorded.
-        page = await listWithReadAhead(provider, { prefix: matcher.listPrefix, delimiter: job.recursive ? undefined : "/", cursor, pageSize: 1000 });
+        page = await listWithReadAhead(provider, query(cursor));
       } catch (err) {
         if (isStorageError(err) && err.retryable) throw err; // the queue retries the step with backoff
         await failJob(job, `listing failed: ${(err as Error).message}`);

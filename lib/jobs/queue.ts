@@ -394,6 +394,16 @@ export function onEnqueued(fn: Waker): () => void {
   return () => wakers.delete(fn);
 }
 
+/**
+ * Wakes this process's workers for `job` now: for a caller that enqueued inside a transaction and has
+ * just committed it (enqueue's own wake-ups for that case come 25 ms and 255 ms later, when the commit
+ * is likely done).
+ */
+export function wakeWorkers(job: { name: string } | string): void {
+  const name = typeof job === "string" ? job : job.name;
+  for (const fn of wakers) fn(name);
+}
+
 function notifyEnqueued(name: string, opts: EnqueueOptions): void {
   if (wakers.size === 0) return;
   const wake = () => {

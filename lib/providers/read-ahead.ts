@@ -67,6 +67,11 @@ function continueChain(provider: StorageProvider, q: ListQuery, key: string, pag
   readAhead(provider, { ...q, cursor: page.cursor }, DEPTH - 1);
 }
 
+/** Starts listing `q` (and the pages after it) now, for a `listWithReadAhead(provider, q)` to come. */
+export function prefetchList(provider: StorageProvider, q: ListQuery): void {
+  readAhead(provider, q, DEPTH);
+}
+
 /** `provider.list(q)`, served from a read-ahead when one is held, and keeping the next pages coming. */
 export async function listWithReadAhead(provider: StorageProvider, q: ListQuery, now = Date.now()): Promise<ListPage> {
   const key = keyOf(provider, q);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listWithReadAhead, readAheadSize } from "@/lib/providers/read-ahead";
+import { listWithReadAhead, prefetchList, readAheadSize } from "@/lib/providers/read-ahead";
 import type { ListQuery, StorageProvider } from "@/lib/providers/types";
 
 /** A fake store of `pages` pages; counts list calls and can fail a given cursor once. */
@@ -36,6 +36,16 @@ describe("listing read-ahead", () => {
     } while (cursor);
     expect(seen).toEqual(["p/f0", "p/f1", "p/f2", "p/f3"]);
     expect(calls).toEqual([undefined, "1", "2", "3"]);
+  });
+
+  it("prefetches a first page for the listing to come: the consumer's call is served from it", async () => {
+    const { provider, calls } = store(3);
+    prefetchList(provider, q());
+    expect(calls).toEqual([undefined]); // requested at once
+    const page = await listWithReadAhead(provider, q());
+    expect(page.objects.map((o) => o.path)).toEqual(["p/f0"]);
+    await settle();
+    expect(calls).toEqual([undefined, "1", "2"]); // no second request for page 0; the chain goes on
   });
 
   it("keeps two pages in flight ahead of the consumer, never more (a chain: each cursor comes with its page)", async () => {
