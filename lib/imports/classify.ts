@@ -13,14 +13,6 @@ export function sourceKeyOf(indexId: string, connectorId: string, path: string, 
   return createHash("sha256").update(`${indexId}\n${connectorId}\n${version}\n${path}`).digest("hex");
 }
 
-/**
- * sourceKeyOf in SQL, over the given expressions (index id, connector id, version, path), for statements
- * that deduplicate without a round trip (tests/integration/imports.test.ts checks both agree).
- */
-export function sourceKeySql(indexId: string, connectorId: string, version: string, path: string): string {
-  return `encode(sha256(convert_to(${indexId} || E'\\n' || ${connectorId} || E'\\n' || ${version} || E'\\n' || ${path}, 'UTF8')), 'hex')`;
-}
-
 /** The reasons a file is skipped that need nothing but its listing entry, in order of precedence. */
 function listingSkipReason(file: RemoteObject): SkipReason | null {
   if (!mediaTypeOf(file.path)) return "unsupported_media_type";
@@ -45,10 +37,10 @@ export async function classifyFiles(
 }
 
 /**
- * Records one listing page as the job's items, classified in the same statements: the listing-only
- * reasons come from here, `already_imported` (new_only) from a join on the videos' unique source key,
- * computed in SQL. A page is one statement (chunkByBytes: up to 1 MiB) instead of a lookup plus inserts. ON CONFLICT DO NOTHING: a page listed again after a crash adds
- * nothing twice; a job no longer active (or deleted) gets nothing. The only writer of import_items rows
+ * Records one listing page as the job's items, classified in the same statement: the listing-only
+ * reasons come from here, `already_imported` (new_only) from a probe of the videos' unique source key.
+ * A page is one statement (chunkByBytes: up to 1 MiB) instead of a lookup plus inserts. ON CONFLICT DO
+ * NOTHING: a page listed again after a crash adds nothing twice; a job no longer active (or deleted) gets nothing. The only writer of import_items rows
  * (which have no foreign key: see prisma/schema.prisma). Returns how many files it added for import.
  */
 export async function recordListedFiles(
@@ -57,27 +49,26 @@ export async function recordListedFiles(
   q: SqlQuery = sql,
 ): Promise<number> {
   // Array-literal bytes: each value quoted and escaped (a path of quotes/backslashes can double).
-  const sizeOf = (f: RemoteObject) => 2 * (Buffer.byteLength(f.path) + Buffer.byteLength(f.version) + Buffer.byteLength(f.etag ?? "")) + 80;
+  const sizeOf = (f: RemoteObject) => 2 * (Buffer.byteLength(f.path) + Buffer.byteLength(f.version) + Buffer.byteLength(f.etag ?? "")) + 150;
   const dedupe = job.importMode === "new_only";
   let pending = 0;
   for (const batch of chunkByBytes(files, sizeOf)) {
+    const reasons = batch.map(listingSkipReason);
     const [row] = await q<{ pending: number }>(
       // The job's row is locked once for the statement (FOR KEY SHARE: what a foreign key would take for
       // every row): the job cannot be deleted before this commits, and its items go with it after.
       `WITH job AS (
          SELECT 1 FROM import_jobs j WHERE j.id = $1 AND j.status IN ('pending', 'scanning', 'importing') FOR KEY SHARE),
        t AS (
-         SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[])
-           AS t(id, path, version, etag, size_bytes, reason)),
+         SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[])
+           AS t(id, path, version, etag, size_bytes, reason, source_key)),
        c AS (
          SELECT t.*, CASE WHEN t.reason IS NULL AND d.hit THEN 'already_imported' ELSE t.reason END AS why
          FROM t
          -- A lateral probe per file, so the lookup is one unique-index search each: as a plain EXISTS
          -- the planner hashed the whole videos table for every statement (O(videos) per batch).
          LEFT JOIN LATERAL (
-           SELECT true AS hit FROM videos v
-           WHERE $4 AND t.reason IS NULL AND v.source_key = ${sourceKeySql("$2::text", "$3::text", "t.version", "t.path")}
-           LIMIT 1) d ON true
+           SELECT true AS hit FROM videos v WHERE t.source_key IS NOT NULL AND v.source_key = t.source_key LIMIT 1) d ON true
          -- A job cancelled (or failed, or deleted) meanwhile gets no more items.
          WHERE EXISTS (SELECT 1 FROM job)),
        ins AS (
@@ -88,9 +79,12 @@ export async function recordListedFiles(
          RETURNING status)
        SELECT (count(*) FILTER (WHERE status = 'pending'))::int AS pending FROM ins`,
       [
-        job.id, job.indexId, job.connectorId, dedupe,
+        job.id,
         batch.map(() => newId("item")), batch.map((f) => f.path), batch.map((f) => f.version), batch.map((f) => f.etag),
-        batch.map((f) => String(f.size)), batch.map(listingSkipReason),
+        batch.map((f) => String(f.size)), reasons,
+        // new_only: the source key of each file a video could already hold (sha256 here: the embedded
+        // database's wasm sha256 took a fifth of a page's statement).
+        batch.map((f, i) => (dedupe && reasons[i] === null ? sourceKeyOf(job.indexId, job.connectorId, f.path, f.version) : null)),
       ],
     );
     pending += row?.pending ?? 0;

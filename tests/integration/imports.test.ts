@@ -222,18 +222,36 @@ describe("import jobs", () => {
 });
 
 describe("new_only source keys", () => {
-  it("are the same in SQL (the scan's dedupe join) as in JS (what a recorded video stores)", async () => {
-    const { sql } = await import("@/lib/db");
-    const { sourceKeyOf, sourceKeySql } = await import("@/lib/imports/classify");
-    const cases = [
-      ["idx_1", "con_1", "9b2cf535f27731c974343645a3985328", "a.mp4"],
-      ["idx_é", "con_2", "", `hello? sausage/êé/Hello, 世界/ " ' @ < > & ? + ≠/z.mp4`],
-      ["idx_3", "con_3", "v\n2", "line\nbreak\\back'quote.mov"],
-    ];
-    for (const [i, c, v, p] of cases) {
-      const [row] = await sql<{ k: string }>(`SELECT ${sourceKeySql("$1::text", "$2::text", "$3::text", "$4::text")} AS k`, [i, c, v, p]);
-      expect(row.k, p).toBe(sourceKeyOf(i, c, p, v));
+  it("new_only skips exactly the files whose source key (index, connector, path, version) a video of the index holds", async () => {
+    const { recordListedFiles, sourceKeyOf } = await import("@/lib/imports/classify");
+    const { newId } = await import("@/lib/ids");
+    const indexId = await newIndex("source-keys");
+    const odd = `hello? sausage/êé/Hello, 世界/ " ' @ < > & ? + ≠/z.mp4`;
+    const at = new Date();
+    const file = (path: string, version: string) => ({ path, size: 10, lastModified: at, contentType: null, version, etag: null });
+    const held = [file(odd, "v1"), file("line\nbreak\\back'quote.mov", "v\n2")];
+    for (const f of held) {
+      await db.video.create({ data: {
+        id: newId("vid"), workspaceId: w.workspaceId, indexId, title: f.path, videoUri: "file:///x", storageKey: "x", mediaType: "video", sizeBytes: 10n,
+        sourceKey: sourceKeyOf(indexId, connectorId, f.path, f.version),
+      } });
     }
+    const jobId = newId("job");
+    const job = await db.importJob.create({ data: {
+      id: jobId, workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "new_only", status: "scanning",
+    } });
+    // the held files, a held path in another version, and a file no video holds
+    const files = [...held, file(odd, "v2"), file("other.mp4", "v1")];
+    expect(await recordListedFiles(job, files)).toBe(2);
+    const items = await db.importItem.findMany({ where: { jobId } });
+    const byKey = new Map(items.map((i) => [`${i.path}|${i.version}`, [i.status, i.reason]]));
+    expect(byKey.get(`${odd}|v1`)).toEqual(["skipped", "already_imported"]);
+    expect(byKey.get("line\nbreak\\back'quote.mov|v\n2")).toEqual(["skipped", "already_imported"]);
+    expect(byKey.get(`${odd}|v2`)).toEqual(["pending", null]);
+    expect(byKey.get("other.mp4|v1")).toEqual(["pending", null]);
+    // mode "all" records every file for import, held or not
+    const all = await db.importJob.create({ data: { ...job, id: newId("job"), importMode: "all" } });
+    expect(await recordListedFiles(all, files)).toBe(4);
   });
 });
 
