@@ -3,7 +3,7 @@
 // through the operator CLI against the same database.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -143,6 +143,15 @@ export async function startGantry(opts: StartOptions = {}): Promise<GantryServer
             /* gone */
           }
           await Promise.race([exited, sleep(3000)]);
+        }
+      }
+      // The server's log goes with its temp dir; GANTRY_BENCH_KEEP_LOG=<file> keeps a copy (traces, post-mortems).
+      const keep = process.env.GANTRY_BENCH_KEEP_LOG;
+      if (keep) {
+        try {
+          copyFileSync(logFile, keep);
+        } catch (err) {
+          console.error(`[bench] could not keep the server log at ${keep}: ${(err as Error).message}`);
         }
       }
       rmSync(tmp, { recursive: true, force: true });

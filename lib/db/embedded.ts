@@ -98,8 +98,13 @@ function pidLooksLikeNode(pid: number): boolean {
   }
 }
 
-async function answers(url: string, timeoutMs = 2000): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+/**
+ * Whether the owner's server answers a query. Generous: a busy owner (first start's migrations hold the
+ * one session; a bench seeding storage at the same time) took over 2 s to accept a connection, and the
+ * CLI then refused to run against a healthy server.
+ */
+async function answers(url: string, timeoutMs = 15_000): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   // An 'error' event after a failed connect must not crash the process.
   client.on("error", () => {});
   try {
