@@ -9,11 +9,25 @@ import { PrismaClient } from "./generated/prisma/client";
 // Prisma's query pipeline costs up to ~2 ms of CPU per statement (0.3 ms for a raw query) on that thread.
 const globalForPrisma = globalThis as unknown as { __gantryPrisma?: PrismaClient; __gantryPool?: pg.Pool };
 
+/**
+ * Connection settings for Gantry's sessions: always in UTC. Timestamps are `timestamp` columns holding
+ * UTC (Prisma writes and reads them as UTC); the statements that say `now()` (claims, completion times,
+ * column defaults) would otherwise write the server's local time: on a PostgreSQL whose TimeZone is
+ * America/New_York, five hours off. Options already in the URL (`?options=-c search_path=…`) are kept;
+ * node-postgres lets the URL's options replace the config's, so they are merged here.
+ */
+export function sessionConfig(url: string): { connectionString: string; options: string } {
+  const u = new URL(url);
+  const own = u.searchParams.get("options");
+  u.searchParams.delete("options");
+  return { connectionString: u.toString(), options: [own, "-c TimeZone=UTC"].filter(Boolean).join(" ") };
+}
+
 function pool(): pg.Pool {
   if (globalForPrisma.__gantryPool) return globalForPrisma.__gantryPool;
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set (start Gantry through npm run dev/start, which provide it)");
-  const p = new pg.Pool({ connectionString: url, max: Number(process.env.GANTRY_DB_POOL_SIZE ?? 10) });
+  const p = new pg.Pool({ ...sessionConfig(url), max: Number(process.env.GANTRY_DB_POOL_SIZE ?? 10) });
   // An idle connection the server closed (restart, failover) must not take the process down; the
   // pool replaces it on the next query.
   p.on("error", () => {});
