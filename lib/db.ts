@@ -17,10 +17,15 @@ const globalForPrisma = globalThis as unknown as { __gantryPrisma?: PrismaClient
  * node-postgres lets the URL's options replace the config's, so they are merged here.
  */
 export function sessionConfig(url: string): { connectionString: string; options: string } {
-  const u = new URL(url);
-  const own = u.searchParams.get("options");
-  u.searchParams.delete("options");
-  return { connectionString: u.toString(), options: [own, "-c TimeZone=UTC"].filter(Boolean).join(" ") };
+  // Only the query string is read (WHATWG URL refuses libpq forms like postgresql://user@/db?host=/run).
+  const q = url.indexOf("?");
+  const params = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+  const own = params.get("options");
+  if (own === null) return { connectionString: url, options: "-c TimeZone=UTC" };
+  params.delete("options");
+  const rest = params.toString();
+  const base = q < 0 ? url : url.slice(0, q);
+  return { connectionString: rest ? `${base}?${rest}` : base, options: [own, "-c TimeZone=UTC"].filter(Boolean).join(" ") };
 }
 
 function pool(): pg.Pool {

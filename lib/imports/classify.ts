@@ -40,8 +40,9 @@ export async function classifyFiles(
  * Records one listing page as the job's items, classified in the same statement: the listing-only
  * reasons come from here, `already_imported` (new_only) from a probe of the videos' unique source key.
  * A page is one statement (chunkByBytes: up to 1 MiB) instead of a lookup plus inserts. ON CONFLICT DO
- * NOTHING: a page listed again after a crash adds nothing twice; a job no longer active (or deleted) gets nothing. The only writer of import_items rows
- * (which have no foreign key: see prisma/schema.prisma). Returns how many files it added for import.
+ * NOTHING: a page listed again after a crash adds nothing twice; a job no longer active (or deleted)
+ * gets nothing. The only writer of import_items rows (they have no foreign key: see
+ * prisma/schema.prisma). Returns how many files it added for import.
  */
 export async function recordListedFiles(
   job: { id: string; indexId: string; connectorId: string; importMode: string },

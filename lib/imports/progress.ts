@@ -23,10 +23,15 @@ export async function refreshProgress(jobId: string): Promise<void> {
 }
 
 const lastRefresh = new Map<string, number>();
+function remember(jobId: string, now: number): void {
+  if (lastRefresh.size > 10_000) lastRefresh.clear(); // bounded however many jobs a process sees
+  lastRefresh.set(jobId, now);
+}
+
 /** At most once a second per job and process: cheap enough for jobs of a million files. */
 export async function refreshProgressThrottled(jobId: string, now = Date.now()): Promise<void> {
   if (now - (lastRefresh.get(jobId) ?? 0) < 1000) return;
-  lastRefresh.set(jobId, now);
+  remember(jobId, now);
   await refreshProgress(jobId);
 }
 
@@ -35,7 +40,7 @@ export async function refreshProgressThrottled(jobId: string, now = Date.now()):
  * counted once, when it finishes (the counters start at zero either way).
  */
 export function deferProgressRefresh(jobId: string, now = Date.now()): void {
-  if (!lastRefresh.has(jobId)) lastRefresh.set(jobId, now);
+  if (!lastRefresh.has(jobId)) remember(jobId, now);
 }
 
 export type FinishedJob = { status: "completed" | "failed"; imported: number; failed: number; skipped: number };

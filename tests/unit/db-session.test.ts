@@ -13,4 +13,10 @@ describe("database session settings", () => {
     expect(c.options).toBe("-c search_path=gantry -c TimeZone=Europe/Paris -c TimeZone=UTC");
     expect(c.connectionString).toBe("postgresql://u@h/db?sslmode=require");
   });
+  it("read libpq URL forms that WHATWG URL refuses (a Unix socket directory as host)", () => {
+    expect(sessionConfig("postgresql://gantry@/gantry?host=/var/run/postgresql")).toEqual({
+      connectionString: "postgresql://gantry@/gantry?host=/var/run/postgresql",
+      options: "-c TimeZone=UTC",
+    });
+  });
 });
