@@ -12,7 +12,9 @@ import { claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey, req
 import type { Operation } from "./operation";
 import { rateLimitHeaders } from "./rate-limit";
 
-export type HandlerContext<B, Q> = {
+export type HandlerContext<B, Q, P = undefined> = {
+  /** What the route's `preload` returned (undefined without one): read before authentication, so check it. */
+  preloaded: P;
   req: Request;
   principal: Principal;
   workspaceId: string;
@@ -36,15 +38,31 @@ const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * The one wrapper every /api/v2 route handler goes through: request id, authentication, scope,
  * rate limit, body/query parsing (strict), idempotency, error envelope, audit of mutations.
  */
-export function handle<O extends Operation>(
+export function handle<O extends Operation, P = undefined>(
   op: O,
-  fn: (ctx: HandlerContext<InferOr<O["body"], undefined>, InferOr<O["query"], undefined>>) => Promise<HandlerResult>,
+  fn: (ctx: HandlerContext<InferOr<O["body"], undefined>, InferOr<O["query"], undefined>, P>) => Promise<HandlerResult>,
+  options: {
+    /**
+     * A read the operation needs whoever asks (e.g. the connector row a browse lists), started from the
+     * path parameters at the same time as the authentication statement instead of after it. It runs for
+     * unauthenticated requests too: a read without side effects, whose result the operation must check
+     * against the principal (its workspace). Its errors surface only if the request gets that far.
+     */
+    preload?: (params: Record<string, string>) => Promise<P>;
+  } = {},
 ) {
   return async function routeHandler(req: Request, routeCtx?: RouteContext): Promise<Response> {
     const requestId = newId("req");
     const started = Date.now();
     const baseHeaders: Record<string, string> = { "X-Request-Id": requestId, "Cache-Control": "no-store" };
     let idemScope: { workspaceId: string; credentialId: string; key: string } | null = null;
+    const paramsReady = (async () => {
+      const rawParams = (await routeCtx?.params) ?? {};
+      return Object.fromEntries(Object.entries(rawParams).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : v])) as Record<string, string>;
+    })();
+    paramsReady.catch(() => {}); // awaited below
+    const preloading = options.preload ? paramsReady.then(options.preload) : undefined;
+    preloading?.catch(() => {}); // awaited below once authenticated; never an unhandled rejection
     try {
       // Costly actions spend both budgets; the headers show the tighter one. An API key is checked and
       // counted in one statement; a request it does not allow (scope, limit) has still been counted.
@@ -61,8 +79,7 @@ export function handle<O extends Operation>(
       Object.assign(baseHeaders, rateLimitHeaders(shown));
       if (!shown.allowed) throw new ApiError("rate_limited", "Too many requests; retry after the time in Retry-After.");
 
-      const rawParams = (await routeCtx?.params) ?? {};
-      const params = Object.fromEntries(Object.entries(rawParams).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : v]));
+      const params = await paramsReady;
       const url = new URL(req.url);
       const query = op.query ? parseWith(op.query, Object.fromEntries(url.searchParams), "query") : undefined;
 
@@ -100,6 +117,7 @@ export function handle<O extends Operation>(
       }
 
       const result = await fn({
+        preloaded: (await preloading) as P,
         req,
         principal,
         workspaceId: principal.workspaceId,

@@ -3,7 +3,7 @@ import picomatch from "picomatch";
 import type { z } from "zod";
 import { ApiError } from "@/lib/api/errors";
 import { iso } from "@/lib/api/serialize";
-import { findConnectorRow, providerForConnectorRow } from "@/lib/providers/factory";
+import { findConnectorRow, providerForConnectorRow, type ConnectorRow } from "@/lib/providers/factory";
 import { InvalidCursorError } from "@/lib/providers/errors";
 import { listWithReadAhead } from "@/lib/providers/read-ahead";
 import type { RemoteObject, StorageProvider } from "@/lib/providers/types";
@@ -116,10 +116,15 @@ export async function browseMatching(
   }
 }
 
-export async function browseConnector(workspaceId: string, connectorId: string, body: z.infer<typeof BrowseBody>) {
+/**
+ * `preloaded`: the connector row read by id while the request was being authenticated (the route's
+ * preload); used only when it belongs to `workspaceId`.
+ */
+export async function browseConnector(workspaceId: string, connectorId: string, body: z.infer<typeof BrowseBody>, preloaded?: ConnectorRow | null) {
   if (body.prefix.startsWith("/")) throw ApiError.validation([{ field: "prefix", message: "must not start with '/'" }]);
   // One read of the connector serves both the checks and the provider (a browse is a hot path).
-  const connector = await findConnectorRow(workspaceId, connectorId);
+  const row = preloaded === undefined ? await findConnectorRow(workspaceId, connectorId) : preloaded;
+  const connector = row && row.id === connectorId && row.workspaceId === workspaceId ? row : null;
   if (!connector) throw ApiError.notFound("connector_not_found", "connector", connectorId);
   assertConnectorUsable(connector);
   const provider = await providerForConnectorRow(connector);

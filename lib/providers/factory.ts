@@ -30,7 +30,13 @@ const CONNECTOR_SELECT = Object.entries(CONNECTOR_COLUMNS)
  * import and export makes, where Prisma's query pipeline would cost more CPU than the database does.
  */
 export async function findConnectorRow(workspaceId: string, connectorId: string): Promise<ConnectorRow | null> {
-  const [raw] = await sql<Record<string, unknown>>(`SELECT ${CONNECTOR_SELECT} FROM connectors WHERE id = $1 AND workspace_id = $2`, [connectorId, workspaceId]);
+  const row = await findConnectorRowById(connectorId);
+  return row && row.workspaceId === workspaceId ? row : null;
+}
+
+/** The connector row by id alone, whichever workspace holds it: check `workspaceId` before any use. */
+export async function findConnectorRowById(connectorId: string): Promise<ConnectorRow | null> {
+  const [raw] = await sql<Record<string, unknown>>(`SELECT ${CONNECTOR_SELECT} FROM connectors WHERE id = $1`, [connectorId]);
   if (!raw) return null;
   for (const f of CONNECTOR_TIMESTAMPS) raw[f] = raw[f] === null ? null : new Date(raw[f] as number);
   raw.scopes ??= [];

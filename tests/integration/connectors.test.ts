@@ -286,6 +286,12 @@ describe("patch, disable, delete", () => {
     const c = (await api("POST", "connectors/s3", { apiKey: w.apiKey, json: s3Body() })).body;
     const other = await newWorkspace(["write"]);
     expect((await api("GET", `connectors/${c.connector_id}`, { apiKey: other.apiKey })).status).toBe(404);
+    // browse reads the connector while the key is checked: another workspace's row is still not found
+    const foreign = await api("POST", `connectors/${c.connector_id}/browse`, { apiKey: other.apiKey, json: {} });
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.error.code).toBe("connector_not_found");
+    // and an unauthenticated browse is a 401 whatever that read found
+    expect((await api("POST", `connectors/${c.connector_id}/browse`, { json: {} })).status).toBe(401);
     expect((await api("DELETE", `connectors/${c.connector_id}`, { apiKey: other.apiKey })).status).toBe(403);
     const del = await api("DELETE", `connectors/${c.connector_id}`, { apiKey: w.apiKey });
     expect(del.status).toBe(200);
