@@ -367,4 +367,37 @@ describe("finishing a job and its progress events", () => {
     await maybeProgressEvent({ id: jobId }, started + 26_000);
     expect((await eventsOf(indexId)).map((e) => e.type)).toEqual(["import_job.progress", "import_job.progress"]);
   });
+
+  it("embeds each job's first 1,000 skipped and failed files and video ids, oldest first, in one read for a list", async () => {
+    const { newId } = await import("@/lib/ids");
+    const indexId = await newIndex("embedded-lists");
+    const mk = async (items: { status: string; reason?: string; videoId?: string }[]) => {
+      const jobId = newId("job");
+      await db.importJob.create({ data: {
+        id: jobId, workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "all", status: "completed",
+      } });
+      const ids = items.map(() => newId("item")); // increasing: the lists' order
+      await db.importItem.createMany({ data: items.map((it, i) => ({
+        id: ids[i], jobId, path: `p${String(i).padStart(5, "0")}.mp4`, version: "v", sizeBytes: 1n, status: it.status, reason: it.reason ?? null, videoId: it.videoId ?? null,
+      })) });
+      return jobId;
+    };
+    const big = await mk([
+      ...Array.from({ length: 1005 }, () => ({ status: "skipped", reason: "already_imported" })),
+      { status: "failed", reason: "boom" }, { status: "imported", videoId: "vid_a" }, { status: "pending" }, { status: "imported", videoId: "vid_b" },
+    ]);
+    const small = await mk([{ status: "skipped", reason: "empty_file" }]);
+    const list = await api("GET", `import-jobs?index_id=${indexId}&limit=10`, { apiKey: w.apiKey });
+    expect(list.status).toBe(200);
+    const byId = new Map((list.body as { job_id: string }[]).map((j) => [j.job_id, j as Record<string, any>]));
+    const b = byId.get(big)!;
+    expect(b.skipped_files).toHaveLength(1000);
+    expect(b.skipped_files[0]).toEqual({ path: "p00000.mp4", reason: "already_imported" });
+    expect(b.skipped_files[999].path).toBe("p00999.mp4");
+    expect(b.failed_files).toEqual([{ path: "p01005.mp4", error: "boom" }]);
+    expect(b.video_ids).toEqual(["vid_a", "vid_b"]);
+    expect(byId.get(small)).toMatchObject({ skipped_files: [{ path: "p00000.mp4", reason: "empty_file" }], failed_files: [], video_ids: [] });
+    const one = await api("GET", `import-jobs/${big}`, { apiKey: w.apiKey });
+    expect(one.body).toEqual(b);
+  });
 });
