@@ -98,6 +98,7 @@ export async function retryImportJob(workspaceId: string, jobId: string) {
     });
     if (!job.listingDone) await enqueue(scanImportJob, { jobId }, { db: tx });
   });
+  if (!job.listingDone) wakeWorkers(scanImportJob); // committed: the scan can go on now
   await startRunners(job);
   await refreshProgress(jobId);
   return getImportJob(workspaceId, jobId);

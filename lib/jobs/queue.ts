@@ -1,5 +1,6 @@
 import PgBoss from "pg-boss";
 import { logger as appLogger } from "../logger";
+import { chunkByBytes } from "../db/batches";
 import {
   assertJobName,
   assertJobOptions,
@@ -12,14 +13,12 @@ import {
 // The job queue: one pg-boss instance per process over DATABASE_URL, which is PostgreSQL in production
 // or the embedded PGlite behind pglite-server. pg-boss polls (no LISTEN/NOTIFY) and keeps no session
 // state, which is why the same code runs on both; what the embedded server still demands (one shared
-// session: short transactions, no second connection from inside a transaction, statement parameters
-// well under 64 KiB) is honoured below and explained where it matters.
+// session: short transactions, no second connection from inside a transaction) is honoured below and
+// explained where it matters.
 
 export const JOBS_SCHEMA = "pgboss";
-/** Job data is ids and small options, never bytes: the embedded server corrupts large messages. */
+/** Job data is ids and small options, never bytes (they belong in the database or the media store). */
 export const MAX_JOB_PAYLOAD_BYTES = 32 * 1024;
-/** Upper bound of one enqueueMany() statement's JSON parameter (same reason). */
-const MAX_INSERT_CHUNK_BYTES = 32 * 1024;
 
 // ---------------------------------------------------------------------------------------------------
 // Logging seam
@@ -406,9 +405,7 @@ export function wakeWorkers(job: { name: string } | string): void {
 
 function notifyEnqueued(name: string, opts: EnqueueOptions): void {
   if (wakers.size === 0) return;
-  const wake = () => {
-    for (const fn of wakers) fn(name);
-  };
+  const wake = () => wakeWorkers(name);
   const at = opts.startAfter;
   const delayMs =
     typeof at === "number" ? at * 1000 : at instanceof Date ? at.getTime() - Date.now() : typeof at === "string" ? Date.parse(at) - Date.now() : 0;
@@ -502,19 +499,10 @@ export async function enqueueMany(
   const boss = via ? bossInstance() : await getBoss();
   await ensureQueue(def ?? name, via);
 
-  let chunk: PgBoss.JobInsert[] = [];
-  let bytes = 2;
-  for (const row of rows) {
-    const size = Buffer.byteLength(JSON.stringify(row), "utf8") + 1;
-    if (chunk.length > 0 && bytes + size > MAX_INSERT_CHUNK_BYTES) {
-      await boss.insert(chunk, via ? { db: via } : {});
-      chunk = [];
-      bytes = 2;
-    }
-    chunk.push(row);
-    bytes += size;
+  // One statement per BATCH_BYTES of JSON, like every bulk write (lib/db/batches.ts).
+  for (const chunk of chunkByBytes(rows, (row) => Buffer.byteLength(JSON.stringify(row), "utf8") + 1)) {
+    await boss.insert(chunk, via ? { db: via } : {});
   }
-  if (chunk.length > 0) await boss.insert(chunk, via ? { db: via } : {});
 }
 
 /** Jobs waiting and due now (not active, start time reached) in the given queues. */
