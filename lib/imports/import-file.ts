@@ -38,24 +38,28 @@ function safeName(p: string): string {
   return base.length > 200 ? base.slice(-200) : base || "file";
 }
 
+/** A file copied into the media store, ready to be recorded as a video (see recordPlacedFiles). */
+export type PlacedFile = { item: ImportItem; key: string; r: Recordable };
+
 /**
  * Streams one file from the connector into the media store exactly once: bytes go to a scratch file
  * while sha256 and size are computed, the size is checked against the listing, the file is probed, then
  * moved (local store: a rename) or uploaded into place under a key derived from the item, so a retry
  * after a crash overwrites rather than duplicates. Transient provider errors are retried with backoff
  * and jitter; permanent ones (403, 404, size mismatch, unreadable media) fail the file at once.
+ * Nothing is recorded yet: the caller records placed files, several in one statement.
  */
-export async function importFile(
+export async function placeFile(
   job: ImportJob,
   item: ImportItem,
   source: StorageProvider,
   store: MediaStore,
   renewClaim: () => Promise<void>,
-): Promise<FileOutcome> {
+): Promise<{ status: "placed"; placed: PlacedFile } | { status: "failed"; error: string }> {
   let lastError = "";
   for (let attempt = 1; attempt <= importSettings.fileAttempts; attempt++) {
     try {
-      return await importOnce(job, item, source, store, renewClaim);
+      return { status: "placed", placed: await placeOnce(job, item, source, store, renewClaim) };
     } catch (err) {
       if (err instanceof PermanentImportError) return { status: "failed", error: err.message };
       if (isStorageError(err)) {
@@ -73,13 +77,26 @@ export async function importFile(
   return { status: "failed", error: lastError.slice(0, 500) };
 }
 
-async function importOnce(
+/** One file placed and recorded (placeFile, then recordPlacedFiles for just this file). */
+export async function importFile(
   job: ImportJob,
   item: ImportItem,
   source: StorageProvider,
   store: MediaStore,
   renewClaim: () => Promise<void>,
 ): Promise<FileOutcome> {
+  const placed = await placeFile(job, item, source, store, renewClaim);
+  if (placed.status === "failed") return placed;
+  return (await recordPlacedFiles(job, store, [placed.placed])).get(item.id)!;
+}
+
+async function placeOnce(
+  job: ImportJob,
+  item: ImportItem,
+  source: StorageProvider,
+  store: MediaStore,
+  renewClaim: () => Promise<void>,
+): Promise<PlacedFile> {
   const key = `${job.workspaceId}/${job.indexId}/${item.id}/${safeName(item.path)}`;
   const scratch = path.join(store.scratchDir, `${item.id}-${newId("item").slice(-8)}`);
   const hash = createHash("sha256");
@@ -91,7 +108,7 @@ async function importOnce(
     if (store.writeLocalFile && expected <= SMALL_FILE_BYTES) {
       const placed = await placeSmallFile(item, source, store, key, scratch, hash);
       moved = true; // the scratch file was never written, or it was renamed into place
-      return await recordVideo(job, item, key, store, placed);
+      return { item, key, r: placed };
     }
     const body = await source.read(item.path);
     // Large buffers between the network and the scratch file: fewer, bigger writes for big files.
@@ -114,7 +131,7 @@ async function importOnce(
       moved = true; // renamed into place: nothing left to clean up (saves two lstat calls per file)
     } else await store.provider.write(key, createReadStream(scratch), { size: (await stat(scratch)).size, contentType: mimeOf(item.path) ?? undefined });
 
-    return await recordVideo(job, item, key, store, { sha256: hash.digest("hex"), bytes, facts });
+    return { item, key, r: { sha256: hash.digest("hex"), bytes, facts } };
   } finally {
     clearInterval(heartbeat);
     if (!moved) await rm(scratch, { force: true });
@@ -174,22 +191,9 @@ async function placeSmallFile(
   return { sha256, bytes, facts };
 }
 
-async function recordVideo(
-  job: ImportJob,
-  item: ImportItem,
-  key: string,
-  store: MediaStore,
-  r: Recordable,
-): Promise<FileOutcome> {
-  // A previous attempt (crashed after this point) already made the video: reuse it. A first claim has
-  // no earlier attempt (and the unique import_item_id below catches any race anyway).
-  if (item.attempts > 1) {
-    const earlier = await db.video.findUnique({ where: { importItemId: item.id } });
-    if (earlier) return { status: "imported", videoId: earlier.id };
-  }
-
-  const sourceKey = sourceKeyOf(job.indexId, job.connectorId, item.path, item.version);
-  const base = {
+/** The video row of a placed file (its id and source key are the caller's). */
+function videoRowOf(job: ImportJob, store: MediaStore, { item, key, r }: PlacedFile) {
+  return {
     workspaceId: job.workspaceId,
     indexId: job.indexId,
     title: path.posix.basename(item.path).replace(/\.[^.]+$/, "") || item.path,
@@ -209,10 +213,45 @@ async function recordVideo(
     checksumSha256: r.sha256,
     metadata: r.facts as object,
   };
+}
+
+function mediaCreatedData(job: ImportJob, item: ImportItem, videoId: string) {
+  return { video_id: videoId, index_id: job.indexId, import_job_id: job.id, source: { connector_id: job.connectorId, path: item.path, etag: item.etag } };
+}
+
+/**
+ * Records placed files as videos (with their media.created events and the items' new status). The
+ * common case — first attempts, no webhook subscribed to media.created, no file already in the index —
+ * is one statement for the whole batch; every file that statement did not take (a unique source key or
+ * item already taken, a subscribed webhook) is recorded on its own by recordVideo, which sorts out why.
+ * Outcomes per item id; `recorded` ones already have their item row updated.
+ */
+export async function recordPlacedFiles(job: ImportJob, store: MediaStore, placed: PlacedFile[]): Promise<Map<string, FileOutcome>> {
+  const outcomes = new Map<string, FileOutcome>();
+  const first = placed.filter((p) => p.item.attempts <= 1);
+  if (first.length > 0) {
+    for (const [itemId, videoId] of await insertVideosUnlessSubscribed(job, store, first)) outcomes.set(itemId, { status: "imported", videoId, recorded: true });
+  }
+  for (const p of placed) if (!outcomes.has(p.item.id)) outcomes.set(p.item.id, await recordVideo(job, store, p));
+  return outcomes;
+}
+
+/** One placed file, on its own: reuses the video of an earlier attempt, handles a source key already taken. */
+async function recordVideo(job: ImportJob, store: MediaStore, placed: PlacedFile): Promise<FileOutcome> {
+  const { item, key } = placed;
+  // A previous attempt (crashed after this point) already made the video: reuse it. A first claim has
+  // no earlier attempt (and the unique import_item_id below catches any race anyway).
+  if (item.attempts > 1) {
+    const earlier = await db.video.findUnique({ where: { importItemId: item.id } });
+    if (earlier) return { status: "imported", videoId: earlier.id };
+  }
+
+  const sourceKey = sourceKeyOf(job.indexId, job.connectorId, item.path, item.version);
+  const base = videoRowOf(job, store, placed);
   const create = async (withKey: boolean) => {
     const id = newId("vid");
     const row = { id, ...base, sourceKey: withKey ? sourceKey : null };
-    const data = { video_id: id, index_id: job.indexId, import_job_id: job.id, source: { connector_id: job.connectorId, path: item.path, etag: item.etag } };
+    const data = mediaCreatedData(job, item, id);
     // The common case (no webhook wants media.created) in one statement, one round trip instead of
     // six: the video, its event and the item's new status, atomically (a unique violation aborts all).
     const done = await insertVideoUnlessSubscribed(row, { id: newId("evt"), workspaceId: job.workspaceId, indexId: job.indexId, data }, item.id);
@@ -278,4 +317,53 @@ async function insertVideoUnlessSubscribed(v: VideoRow, e: { id: string; workspa
     ],
   );
   return !rows[0].subscribed;
+}
+
+/**
+ * The batch form of insertVideoUnlessSubscribed: all placed files in one statement (first attempts; the
+ * caller records the rest one by one). A file whose row conflicts with a unique key (its source key is
+ * already in the index, its item already has a video) is left out — ON CONFLICT DO NOTHING — rather than
+ * aborting the others. Nothing at all is written when a webhook subscribes to media.created. Returns
+ * item id → video id for the files recorded.
+ */
+async function insertVideosUnlessSubscribed(job: ImportJob, store: MediaStore, placed: PlacedFile[]): Promise<Map<string, string>> {
+  const cols: unknown[][] = Array.from({ length: 17 }, () => []);
+  for (const p of placed) {
+    const v = videoRowOf(job, store, p);
+    const id = newId("vid");
+    const values = [
+      id, v.title, v.videoUri, v.storageKey, v.mediaType, v.durationSeconds ?? null, String(v.sizeBytes), v.contentType ?? null,
+      v.sourcePath, v.sourceVersion, v.sourceEtag ?? null, p.item.id, sourceKeyOf(job.indexId, job.connectorId, p.item.path, p.item.version),
+      v.checksumSha256, JSON.stringify(v.metadata), newId("evt"), JSON.stringify(mediaCreatedData(job, p.item, id)),
+    ];
+    values.forEach((x, i) => cols[i].push(x));
+  }
+  const rows = await sql<{ item_id: string; video_id: string }>(
+    `WITH sub AS (
+      SELECT EXISTS (SELECT 1 FROM webhooks WHERE workspace_id = $1 AND status = 'active' AND 'media.created' = ANY(events)) AS subscribed
+    ), t AS (
+      SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::float8[], $11::bigint[], $12::text[], $13::text[],
+                           $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::jsonb[], $20::text[], $21::jsonb[])
+        AS t(id, title, video_uri, storage_key, media_type, duration_seconds, size_bytes, content_type, source_path,
+             source_version, source_etag, import_item_id, source_key, checksum_sha256, metadata, event_id, event_data)
+    ), v AS (
+      INSERT INTO videos (id, workspace_id, index_id, title, video_uri, storage_key, media_type, status, duration_seconds, size_bytes,
+                          content_type, source_connector_id, source_path, source_version, source_etag, import_job_id, import_item_id,
+                          source_key, checksum_sha256, metadata, created_at, updated_at)
+      SELECT t.id, $1, $2, t.title, t.video_uri, t.storage_key, t.media_type, 'ready', t.duration_seconds, t.size_bytes, t.content_type, $3,
+             t.source_path, t.source_version, t.source_etag, $4, t.import_item_id, t.source_key, t.checksum_sha256, t.metadata, now(), now()
+      FROM t, sub WHERE NOT sub.subscribed
+      ON CONFLICT DO NOTHING
+      RETURNING id, import_item_id
+    ), e AS (
+      INSERT INTO events (id, workspace_id, type, index_id, data, created_at)
+      SELECT t.event_id, $1, 'media.created', $2, t.event_data, now() FROM v JOIN t ON t.import_item_id = v.import_item_id
+    ), i AS (
+      UPDATE import_items SET status = 'imported', video_id = v.id, reason = NULL, updated_at = now()
+      FROM v WHERE import_items.id = v.import_item_id AND import_items.job_id = $4
+    )
+    SELECT import_item_id AS item_id, id AS video_id FROM v`,
+    [job.workspaceId, job.indexId, job.connectorId, job.id, ...cols],
+  );
+  return new Map(rows.map((r) => [r.item_id, r.video_id]));
 }

@@ -11,7 +11,7 @@ import type { ListQuery } from "@/lib/providers/types";
 import { listWithReadAhead, prefetchList } from "@/lib/providers/read-ahead";
 import type { ImportItem, ImportJob } from "@/lib/generated/prisma/client";
 import { recordListedFiles } from "./classify";
-import { importFile } from "./import-file";
+import { placeFile, recordPlacedFiles, type FileOutcome, type PlacedFile } from "./import-file";
 import { deferProgressRefresh, finishIfDone, refreshProgress, refreshProgressThrottled } from "./progress";
 import { importSettings } from "./settings";
 import { runImportJobFinishedHooks } from "./hooks";
@@ -88,8 +88,14 @@ export const scanImportJob = defineJob<{ jobId: string }>(
 );
 
 // ---------------------------------------------------------------------------------------------------
-// Run: each of `concurrency` runners claims pending files one at a time (SKIP LOCKED), copies them,
-// and continues in bounded steps. A claim not renewed within the lease is taken over by another runner.
+// Run: each of `concurrency` runners claims pending files a few at a time (SKIP LOCKED), copies them one
+// after another, records the batch, and continues in bounded steps. A claim not renewed within the lease
+// is taken over by another runner.
+
+/** A runner claims at most this many files at once (doubling from 1 per step: small jobs stay parallel)… */
+const CLAIM_FILES = 8;
+/** …and at most this many bytes by the listing (one file however large). */
+const CLAIM_BYTES = 8 * 1024 * 1024;
 
 export const runImportJob = defineJob<{ jobId: string; slot: number }>(
   "imports.run",
@@ -102,16 +108,20 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
     if (!provider) return;
     let status: { status: string; listingDone: boolean } | null = null;
     let checkedAt = 0;
-    while (Date.now() - started < importSettings.stepSeconds * 1000) {
-      // The job's status (cancelled? listing done?) is read at most every STATUS_CHECK_MS, not per file.
+    /** The job is still active (its status read at most every STATUS_CHECK_MS while files keep coming). */
+    const active = async () => {
       if (!status || !status.listingDone || Date.now() - checkedAt >= STATUS_CHECK_MS) {
         status = await db.importJob.findUnique({ where: { id: jobId }, select: { status: true, listingDone: true } });
         checkedAt = Date.now();
       }
-      if (!status || !ACTIVE.includes(status.status)) return;
-      const item = await claimItem(jobId);
-      if (!item) {
-        if (status.listingDone) {
+      return !!status && ACTIVE.includes(status.status);
+    };
+    let batchSize = 1;
+    while (Date.now() - started < importSettings.stepSeconds * 1000) {
+      if (!(await active())) return;
+      const items = await claimItems(jobId, batchSize);
+      if (items.length === 0) {
+        if (status!.listingDone) {
           await maybeFinish(jobId);
           return;
         }
@@ -120,47 +130,92 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
         await waitForItems(jobId, 1000);
         continue;
       }
-      if (throttled(`file:${jobId}`, 1000)) await db.importJob.update({ where: { id: jobId }, data: { currentFile: item.path } });
-      const outcome = await importFile(job, item, provider, store, () =>
-        db.importItem.updateMany({ where: { id: item.id, status: "importing" }, data: { claimedAt: new Date() } }).then(() => undefined),
-      );
-      if (!(outcome.status === "imported" && outcome.recorded)) await db.importItem.update({
-        where: { id: item.id },
-        data: outcome.status === "imported"
-          ? { status: "imported", videoId: outcome.videoId, reason: null }
-          : outcome.status === "skipped"
-            ? { status: "skipped", reason: outcome.reason }
-            : { status: "failed", reason: outcome.error.slice(0, 1000) },
-      });
+      batchSize = Math.min(CLAIM_FILES, batchSize * 2);
+      if (!(await runBatch(job, items, provider, store, active))) return;
       await refreshProgressThrottled(jobId);
       await maybeProgressEvent(job);
     }
     await enqueue(runImportJob, { jobId, slot });
   },
   // The queue lease covers one step plus the longest a single file may run without renewing its claim;
-  // a runner killed mid-step is retried after it (its in-flight file is taken over after leaseSeconds).
+  // a runner killed mid-step is retried after it (its in-flight files are taken over after leaseSeconds).
   { retryLimit: 10, retryDelay: 1, expireInSeconds: importSettings.leaseSeconds + importSettings.stepSeconds + 10 },
 );
 
 /**
- * Claims one file: the lowest pending one (read from the pending-only partial index, one entry however
- * large the job), else one whose claim went stale (its runner died). The row comes back from the claim.
+ * Copies a runner's claimed files one after another, then records them: the imported ones in one
+ * statement (recordPlacedFiles), the others' item rows in another. Their claims are renewed together
+ * while any is in flight. A job cancelled meanwhile stops the batch: what was copied is recorded, the
+ * files not started go back to pending. False when the job is no longer active.
  */
-async function claimItem(jobId: string): Promise<ImportItem | null> {
-  // Plain pg statements (one or two per imported file): timestamps come back as epoch milliseconds.
+export async function runBatch(
+  job: ImportJob,
+  items: ImportItem[],
+  provider: Awaited<ReturnType<typeof providerForConnector>>,
+  store: ReturnType<typeof mediaStore>,
+  active: () => Promise<boolean>,
+): Promise<boolean> {
+  const ids = items.map((i) => i.id);
+  const renewClaims = () => sql("UPDATE import_items SET claimed_at = now() WHERE id = ANY($1::text[]) AND status = 'importing'", [ids]).then(() => undefined);
+  const placed: PlacedFile[] = [];
+  const settled = new Map<string, FileOutcome>();
+  let stillActive = true;
+  for (const item of items) {
+    if (item !== items[0] && !(stillActive = await active())) break;
+    if (throttled(`file:${job.id}`, 1000)) await db.importJob.update({ where: { id: job.id }, data: { currentFile: item.path } });
+    const outcome = await placeFile(job, item, provider, store, renewClaims);
+    if (outcome.status === "placed") placed.push(outcome.placed);
+    else settled.set(item.id, outcome);
+  }
+  if (placed.length > 0) for (const [id, outcome] of await recordPlacedFiles(job, store, placed)) settled.set(id, outcome);
+  await settleItems(settled);
+  const unstarted = ids.filter((id) => !settled.has(id));
+  if (unstarted.length > 0) await sql("UPDATE import_items SET status = 'pending', claimed_at = NULL, attempts = attempts - 1, updated_at = now() WHERE id = ANY($1::text[]) AND status = 'importing'", [unstarted]);
+  return stillActive;
+}
+
+/** Writes the outcomes not already recorded with their video (skips, failures, reused videos) in one statement. */
+async function settleItems(outcomes: Map<string, FileOutcome>): Promise<void> {
+  const rows = [...outcomes].filter(([, o]) => !(o.status === "imported" && o.recorded));
+  if (rows.length === 0) return;
+  await sql(
+    `UPDATE import_items i SET status = t.status, video_id = coalesce(t.video_id, i.video_id), reason = t.reason, updated_at = now()
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(id, status, video_id, reason) WHERE i.id = t.id`,
+    [
+      rows.map(([id]) => id),
+      rows.map(([, o]) => o.status),
+      rows.map(([, o]) => (o.status === "imported" ? o.videoId : null)),
+      rows.map(([, o]) => (o.status === "imported" ? null : o.status === "skipped" ? o.reason : o.error.slice(0, 1000))),
+    ],
+  );
+}
+
+/**
+ * Claims up to `files` files, at most CLAIM_BYTES of them by the listing (always at least one): the lowest
+ * pending ones (read from the pending-only partial index, however large the job), else ones whose claim
+ * went stale (their runner died). The rows come back from the claim, in id order.
+ */
+export async function claimItems(jobId: string, files: number): Promise<ImportItem[]> {
+  // Plain pg statements (timestamps come back as epoch milliseconds).
   const claim = async (which: string, params: unknown[]) => {
     const rows = await sql<ClaimedRow>(
-      `UPDATE import_items SET status = 'importing', claimed_at = now(), attempts = attempts + 1, updated_at = now()
-       WHERE id = (SELECT id FROM import_items WHERE job_id = $1 AND ${which} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+      `WITH c AS (
+         SELECT id, size_bytes FROM import_items WHERE job_id = $1 AND ${which} ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+       ), w AS (
+         SELECT id FROM (SELECT id, sum(size_bytes) OVER (ORDER BY id) AS run, row_number() OVER (ORDER BY id) AS n FROM c) x WHERE n = 1 OR run <= $3
+       )
+       UPDATE import_items SET status = 'importing', claimed_at = now(), attempts = attempts + 1, updated_at = now()
+       WHERE id IN (SELECT id FROM w)
        RETURNING id, job_id AS "jobId", path, version, etag, size_bytes AS "sizeBytes", status, reason, video_id AS "videoId", attempts,
                  (extract(epoch from claimed_at) * 1000)::float8 AS "claimedAt", (extract(epoch from created_at) * 1000)::float8 AS "createdAt",
                  (extract(epoch from updated_at) * 1000)::float8 AS "updatedAt"`,
-      [jobId, ...params],
+      [jobId, files, CLAIM_BYTES, ...params],
     );
-    return rows.length ? claimedRow(rows[0]) : null;
+    return rows.map(claimedRow).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   };
   const staleBefore = new Date(Date.now() - importSettings.leaseSeconds * 1000);
-  return (await claim("status = 'pending'", [])) ?? (await claim("status = 'importing' AND claimed_at < $2::timestamp", [staleBefore.toISOString()]));
+  const fresh = await claim("status = 'pending'", []);
+  return fresh.length > 0 ? fresh : await claim("status = 'importing' AND claimed_at < $4::timestamp", [staleBefore.toISOString()]);
 }
 
 type ClaimedRow = Omit<ImportItem, "sizeBytes" | "claimedAt" | "createdAt" | "updatedAt"> & {

@@ -401,3 +401,106 @@ describe("finishing a job and its progress events", () => {
     expect(one.body).toEqual(b);
   });
 });
+
+describe("claiming and recording files in batches", () => {
+  async function jobWith(sizes: number[], importMode = "all", status = "importing") {
+    const { newId } = await import("@/lib/ids");
+    const indexId = await newIndex("batches");
+    const jobId = newId("job");
+    const job = await db.importJob.create({ data: {
+      id: jobId, workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode,
+      status, listingDone: true, startedAt: new Date(),
+    } });
+    const ids = sizes.map(() => newId("item")).sort();
+    await db.importItem.createMany({ data: sizes.map((size, i) => ({ id: ids[i], jobId, path: `f${i}.mp4`, version: "v", sizeBytes: BigInt(size), status: "pending" })) });
+    return { job, ids };
+  }
+
+  it("claims the lowest pending files up to a count and 8 MiB by the listing (a larger file alone), then stale claims", async () => {
+    const { claimItems } = await import("@/lib/imports/jobs");
+    const MiB = 1024 * 1024;
+    const { job, ids } = await jobWith([MiB, MiB, MiB, 6 * MiB, 20 * MiB, 1000, 1000, 1000]);
+    const claimed = async (n: number) => (await claimItems(job.id, n)).map((i) => ids.indexOf(i.id));
+    expect(await claimed(8)).toEqual([0, 1, 2]); // + the 6 MiB file would pass 8 MiB
+    expect(await claimed(8)).toEqual([3]);
+    expect(await claimed(8)).toEqual([4]); // 20 MiB: over the budget, claimed alone
+    expect(await claimed(2)).toEqual([5, 6]);
+    expect(await claimed(8)).toEqual([7]);
+    expect(await claimed(8)).toEqual([]); // all in flight, none stale
+    const rows = await db.importItem.findMany({ where: { jobId: job.id } });
+    expect(rows.every((r) => r.status === "importing" && r.attempts === 1 && r.claimedAt)).toBe(true);
+    // a runner that died: its claims go stale after the lease and are taken over, attempts counted
+    await db.importItem.updateMany({ where: { id: { in: [ids[5], ids[6]] } }, data: { claimedAt: new Date(Date.now() - 3600_000) } });
+    const stale = await claimItems(job.id, 8);
+    expect(stale.map((i) => [ids.indexOf(i.id), i.attempts])).toEqual([[5, 2], [6, 2]]);
+  });
+
+  it("records a batch in one statement where it can and each other file on its own: taken source keys, earlier attempts", async () => {
+    const { recordPlacedFiles } = await import("@/lib/imports/import-file");
+    const { sourceKeyOf } = await import("@/lib/imports/classify");
+    const { parseMediaStore } = await import("@/lib/media/store");
+    const { newId } = await import("@/lib/ids");
+    const { mkdtempSync } = await import("node:fs");
+    const os = await import("node:os");
+    const dir = mkdtempSync(`${os.tmpdir()}/gantry-record-`);
+    const store = parseMediaStore(`file:${dir}/media`, dir);
+    const facts = { container: "mp4", duration_seconds: 1, bit_rate: 1000, video: null, audio: null, media_type: "video" as const };
+    for (const mode of ["all", "new_only"]) {
+      const { job, ids } = await jobWith([10, 10, 10, 10], mode);
+      await db.importItem.updateMany({ where: { jobId: job.id }, data: { status: "importing", attempts: 1 } });
+      await db.importItem.update({ where: { id: ids[3] }, data: { attempts: 2 } });
+      const items = await db.importItem.findMany({ where: { jobId: job.id }, orderBy: { id: "asc" } });
+      const video = (id: string, extra: object) => db.video.create({ data: {
+        id, workspaceId: w.workspaceId, indexId: job.indexId, title: "t", videoUri: "file:///x", storageKey: "x", mediaType: "video", sizeBytes: 10n, ...extra,
+      } });
+      // f2 is already in the index (another job imported it); f3's earlier attempt made its video, then crashed
+      await video(newId("vid"), { sourceKey: sourceKeyOf(job.indexId, connectorId, "f2.mp4", "v") });
+      const earlier = newId("vid");
+      await video(earlier, { importItemId: ids[3] });
+      const placed = items.map((item) => ({ item, key: `k/${item.id}`, r: { sha256: "0".repeat(64), bytes: 10, facts } }));
+      const out = await recordPlacedFiles(job, store, placed);
+      const [a, b, c, d] = ids.map((id) => out.get(id)!);
+      expect(a).toMatchObject({ status: "imported", recorded: true });
+      expect(b).toMatchObject({ status: "imported", recorded: true });
+      expect(d).toEqual({ status: "imported", videoId: earlier });
+      if (mode === "all") expect(c).toMatchObject({ status: "imported", recorded: true }); // a second video, without the source key
+      else expect(c).toEqual({ status: "skipped", reason: "already_imported" });
+      // the recorded ones: video with its source key, item row, media.created event naming the video
+      for (const [i, o] of [[0, a], [1, b]] as const) {
+        const v = await db.video.findUniqueOrThrow({ where: { id: (o as { videoId: string }).videoId } });
+        expect(v).toMatchObject({ importItemId: ids[i], importJobId: job.id, sourcePath: `f${i}.mp4`, storageKey: `k/${ids[i]}`, checksumSha256: "0".repeat(64) });
+        expect(v.sourceKey).toBe(sourceKeyOf(job.indexId, connectorId, `f${i}.mp4`, "v"));
+        expect(await db.importItem.findUniqueOrThrow({ where: { id: ids[i] } })).toMatchObject({ status: "imported", videoId: v.id });
+        const events = await db.event.findMany({ where: { indexId: job.indexId, type: "media.created" } });
+        expect(events.filter((e) => (e.data as { video_id: string }).video_id === v.id)).toHaveLength(1);
+      }
+    }
+  });
+
+  it("a job cancelled during a batch: the files copied are recorded, the ones not started go back to pending", async () => {
+    const { claimItems, runBatch } = await import("@/lib/imports/jobs");
+    const { parseMediaStore } = await import("@/lib/media/store");
+    const { createStorageProvider } = await import("@/lib/providers");
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "gantry-batch-"));
+    const clip = fixture("clip.mp4");
+    for (let i = 0; i < 4; i++) writeFileSync(path.join(dir, `f${i}.mp4`), clip);
+    const { job, ids } = await jobWith([clip.length, clip.length, clip.length, clip.length]);
+    const items = await claimItems(job.id, 4);
+    expect(items).toHaveLength(4);
+    let asked = 0;
+    const active = async () => ++asked < 2; // cancelled after the second file started
+    const more = await runBatch(job, items, createStorageProvider({ provider: "local", root: dir }), parseMediaStore(`file:${dir}/media`, dir), active);
+    expect(more).toBe(false);
+    const rows = await db.importItem.findMany({ where: { jobId: job.id }, orderBy: { id: "asc" } });
+    expect(rows.map((r) => [r.status, r.attempts, r.claimedAt === null])).toEqual([
+      ["imported", 1, false],
+      ["imported", 1, false],
+      ["pending", 0, true],
+      ["pending", 0, true],
+    ]);
+    expect(await db.video.count({ where: { importItemId: { in: ids } } })).toBe(2);
+  });
+});
