@@ -34,6 +34,7 @@ import {
   stripQuotes,
 } from "./common";
 import { mapS3Error, type ErrorContext } from "./errors";
+import { createLeanGet } from "./s3-get";
 import { fastListPlugin, type FastListEntry, type FastListPage } from "./s3-list-xml";
 import type { ByteRange, CheckOptions, ListPage, ListQuery, RemoteObject, StorageProvider, WriteInfo } from "./types";
 
@@ -49,6 +50,8 @@ export interface S3ProviderConfig {
   maxAttempts?: number;
   /** Milliseconds: TCP/TLS connect (10 s), request until response headers (120 s), socket idle (300 s). */
   timeouts?: { connectMs?: number; requestMs?: number; socketIdleMs?: number };
+  /** Reads from a custom endpoint with path-style addressing skip the SDK's middleware (s3-get.ts); default true. */
+  leanGet?: boolean;
 }
 
 export const S3_PART_SIZE = 8 * 1024 * 1024;
@@ -83,6 +86,18 @@ export function createS3Provider(cfg: S3ProviderConfig): StorageProvider {
     clientConfig.followRegionRedirects = true;
   }
   const client = new S3Client(clientConfig);
+  const leanGet =
+    custom && clientConfig.forcePathStyle && cfg.leanGet !== false
+      ? createLeanGet({
+          endpoint: cfg.endpoint!,
+          bucket: cfg.bucket,
+          region: cfg.region,
+          credentials: cfg.credentials,
+          connectMs: cfg.timeouts?.connectMs ?? 10_000,
+          requestMs: cfg.timeouts?.requestMs ?? 120_000,
+          socketIdleMs: cfg.timeouts?.socketIdleMs ?? 300_000,
+        })
+      : null;
   const Bucket = cfg.bucket;
   const secrets = [cfg.credentials.secretAccessKey, cfg.credentials.sessionToken];
   const ctx = (op: string, path?: string): ErrorContext => ({ op, path, bucket: Bucket, secrets });
@@ -174,14 +189,12 @@ export function createS3Provider(cfg: S3ProviderConfig): StorageProvider {
 
     async read(path: string, range?: ByteRange): Promise<Readable> {
       checkRange(range);
+      const Range = range ? `bytes=${range.start}-${range.end ?? ""}` : undefined;
+      // A success from the lean GET is taken as is; anything else is asked again through the SDK below.
+      const lean = leanGet && (await leanGet(path, Range));
+      if (lean) return mappedReadable(lean, (err) => mapS3Error(err, ctx("read", path)));
       try {
-        const out = await client.send(
-          new GetObjectCommand({
-            Bucket,
-            Key: path,
-            Range: range ? `bytes=${range.start}-${range.end ?? ""}` : undefined,
-          }),
-        );
+        const out = await client.send(new GetObjectCommand({ Bucket, Key: path, Range }));
         const body = out.Body as Readable | undefined;
         if (!body || typeof (body as Readable).pipe !== "function") {
           throw new Error("GetObject returned no stream body");

@@ -46,6 +46,7 @@ import {
 import { withTestCa } from "../../scripts/emulators/index";
 import { expectedS3Kind, useStorageEmulators, type StorageEmulators } from "../helpers/emulators";
 import { fastListCounts } from "../../lib/providers/s3-list-xml";
+import { leanGetCounts } from "../../lib/providers/s3-get";
 
 const RUN = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
 const BUCKET = `gantry-prov-${RUN}`.toLowerCase();
@@ -278,6 +279,29 @@ const SUBJECTS: Subject[] = [
     unreachable: () => ({
       provider: createStorageProvider(
         s3Config({ endpoint: closedEndpoint(), credentials: { accessKeyId: "AKIAGANTRYTEST", secretAccessKey: FAKE_S3_SECRET } }),
+      ),
+      secrets: [FAKE_S3_SECRET],
+    }),
+  },
+  {
+    // Reads above take the lean GET (lib/providers/s3-get.ts); the same contract through the SDK alone,
+    // the path AWS itself and every failed lean GET take.
+    name: `s3 (${S3_KIND}), reads through the SDK only`,
+    slug: "s3-sdk",
+    make: () => createStorageProvider(s3Config({ leanGet: false })),
+    wrongCredentials:
+      S3_KIND === "fauxqs"
+        ? { skip: "fauxqs checks no credentials (GANTRY_TEST_S3_KIND=fauxqs)" }
+        : () => ({
+            provider: createStorageProvider(
+              s3Config({ credentials: { accessKeyId: emu.env.s3!.accessKeyId, secretAccessKey: FAKE_S3_SECRET }, leanGet: false }),
+            ),
+            secrets: [FAKE_S3_SECRET],
+          }),
+    missingBucket: () => createStorageProvider(s3Config({ bucket: MISSING_BUCKET, leanGet: false })),
+    unreachable: () => ({
+      provider: createStorageProvider(
+        s3Config({ endpoint: closedEndpoint(), credentials: { accessKeyId: "AKIAGANTRYTEST", secretAccessKey: FAKE_S3_SECRET }, leanGet: false }),
       ),
       secrets: [FAKE_S3_SECRET],
     }),
@@ -521,7 +545,14 @@ describe.each(SUBJECTS)("storage provider contract: $name", (subject) => {
     const w = await p.write(key, bufferBody("unicode!"), { size: 8, contentType: "text/plain" });
     expect(w.path).toBe(key);
     expect((await p.stat(key))?.size).toBe(8);
+    const getsBefore = { ...leanGetCounts };
     expect((await readAll(await p.read(key))).toString()).toBe("unicode!");
+    expect((await readAll(await p.read(key, { start: 2, end: 4 }))).toString()).toBe("ico");
+    // S3 reads from a custom endpoint take the lean GET (lib/providers/s3-get.ts), signed for this odd key;
+    // the SDK-only subject never does. A missing key is handed back to the SDK, which reports it.
+    expect(leanGetCounts.served - getsBefore.served).toBe(subject.slug === "s3" ? 2 : 0);
+    await expectStorageError(p.read(`${key}.missing`), "not_found");
+    expect(leanGetCounts.declined - getsBefore.declined).toBe(subject.slug === "s3" ? 1 : 0);
     const flat = await p.list({ prefix: dir, pageSize: 100 });
     expect(flat.objects.map((o) => o.path)).toEqual([key]);
     const level1 = await p.list({ prefix: dir, delimiter: "/", pageSize: 100 });
@@ -645,6 +676,7 @@ describe.each(SUBJECTS)("storage provider contract: $name", (subject) => {
       const err = await expectStorageError(w.provider.list({ prefix: base, pageSize: 1 }), "auth_failed");
       expect(err.retryable).toBe(false);
       const writeErr = await expectStorageError(w.provider.write(`${base}never.txt`, bufferBody("x"), { size: 1 }), "auth_failed");
+      const readErr = await expectStorageError(w.provider.read(`${base}never.txt`), "auth_failed");
       expectNoSecrets(
         [
           check.error_message,
@@ -653,6 +685,7 @@ describe.each(SUBJECTS)("storage provider contract: $name", (subject) => {
           err.stack,
           writeErr.message,
           writeErr.stack,
+          readErr.message,
           JSON.stringify(err),
         ],
         w.secrets,
