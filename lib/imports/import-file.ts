@@ -33,9 +33,20 @@ const STREAM_BUFFER_BYTES = 1024 * 1024;
  */
 const SMALL_FILE_BYTES = 1024 * 1024;
 
-function safeName(p: string): string {
-  const base = path.posix.basename(p).normalize("NFC").replace(/[\u0000-\u001f\u007f/\\]/g, "_");
-  return base.length > 200 ? base.slice(-200) : base || "file";
+/** The file's base name, safe as a path segment: at most 200 bytes (its end kept: the extension). */
+export function safeName(p: string): string {
+  let chars = [...path.posix.basename(p).normalize("NFC").replace(/[\u0000-\u001f\u007f/\\]/g, "_")];
+  while (Buffer.byteLength(chars.join("")) > 200) chars = chars.slice(1);
+  return chars.join("") || "file";
+}
+
+/**
+ * Where a file goes in the media store: derived from its job and item (a retry overwrites, never
+ * duplicates), one directory per job rather than per file (creating a directory cost as much as
+ * writing a small file), the file's own name kept readable at the end. Names stay within 255 bytes.
+ */
+export function mediaKeyOf(job: Pick<ImportJob, "workspaceId" | "indexId" | "id">, item: Pick<ImportItem, "id" | "path">): string {
+  return `${job.workspaceId}/${job.indexId}/${job.id}/${item.id}-${safeName(item.path)}`;
 }
 
 /** A file copied into the media store, ready to be recorded as a video (see recordPlacedFiles). */
@@ -97,7 +108,7 @@ async function placeOnce(
   store: MediaStore,
   renewClaim: () => Promise<void>,
 ): Promise<PlacedFile> {
-  const key = `${job.workspaceId}/${job.indexId}/${item.id}/${safeName(item.path)}`;
+  const key = mediaKeyOf(job, item);
   const scratch = path.join(store.scratchDir, `${item.id}-${newId("item").slice(-8)}`);
   const hash = createHash("sha256");
   let bytes = 0;

@@ -1,0 +1,42 @@
+// Where an imported file lands in the media store (lib/imports/import-file.ts mediaKeyOf) and the local
+// store's small-file write, which makes a key's directory only when the write finds it missing.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { mediaKeyOf, safeName } from "@/lib/imports/import-file";
+import { parseMediaStore } from "@/lib/media/store";
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "gantry-media-key-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("media keys of imported files", () => {
+  const job = { workspaceId: "ws_a", indexId: "idx_b", id: "job_c" };
+
+  it("one directory per job; the item id makes the name unique, the file's own name stays readable", () => {
+    expect(mediaKeyOf(job, { id: "item_1", path: "footage/day 2/clip.mp4" })).toBe("ws_a/idx_b/job_c/item_1-clip.mp4");
+    expect(mediaKeyOf(job, { id: "item_2", path: "a\\b\u0001c.mov" })).toBe("ws_a/idx_b/job_c/item_2-a_b_c.mov");
+    expect(mediaKeyOf(job, { id: "item_3", path: "dir/" })).toBe("ws_a/idx_b/job_c/item_3-dir");
+  });
+
+  it("cuts long names to 200 bytes from the front (multi-byte characters whole, the extension kept)", () => {
+    const name = `${"世界".repeat(150)}.mp4`; // 904 bytes
+    const safe = safeName(`x/${name}`);
+    expect(Buffer.byteLength(safe)).toBeLessThanOrEqual(200);
+    expect(Buffer.byteLength(safe)).toBeGreaterThan(195);
+    expect(safe.endsWith("世界.mp4")).toBe(true);
+    expect(name.endsWith(safe)).toBe(true);
+    expect(safeName("")).toBe("file");
+  });
+
+  it("writes small files into a directory made on the first write of the job, then reused", async () => {
+    const store = parseMediaStore(`file:${dir}/media`, dir);
+    const a = mediaKeyOf(job, { id: "item_1", path: "a.mp4" });
+    const b = mediaKeyOf(job, { id: "item_2", path: `${"世界".repeat(150)}.mp4` });
+    await store.writeLocalFile!(a, Buffer.from("first"));
+    await store.writeLocalFile!(b, Buffer.from("second"));
+    await store.writeLocalFile!(a, Buffer.from("again")); // a retry overwrites
+    expect(readFileSync(path.join(dir, "media", ...a.split("/")), "utf8")).toBe("again");
+    expect(readFileSync(path.join(dir, "media", ...b.split("/")), "utf8")).toBe("second");
+  });
+});
