@@ -330,6 +330,23 @@ describe("retries", () => {
     }
   }, 40_000);
 
+  it("jobs enqueued together wake this process's idle workers at once, not at their next poll", async () => {
+    const done: number[] = [];
+    const def = defineJob<{ i: number }>(`${prefix}.wake-many`, async () => void done.push(Date.now()));
+    const worker = await startWorker({ queues: [def.name], concurrency: 4, pollingIntervalSeconds: 30 });
+    try {
+      await new Promise((r) => setTimeout(r, 500)); // past the worker's first look at its queue: idle now
+      const at = Date.now();
+      await enqueueMany(def, [{ i: 1 }, { i: 2 }, { i: 3 }]);
+      const deadline = Date.now() + 5_000;
+      while (done.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(done).toHaveLength(3);
+      expect(Math.max(...done) - at).toBeLessThan(3_000); // the next poll would have been 30 s away
+    } finally {
+      await worker.stop();
+    }
+  }, 20_000);
+
   it("retry delays are jittered and grow exponentially (pg-boss's own backoff)", async () => {
     const def = defineJob<{ i: number }>(`${prefix}.jitter`, async () => undefined, {
       retryLimit: 3,
