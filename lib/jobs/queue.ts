@@ -508,6 +508,17 @@ export async function enqueueMany(
   notifyEnqueued(name, opts);
 }
 
+/** Which of the given queues have a job waiting and due now (one statement for all of them). */
+export async function dueQueueNames(names: readonly string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const boss = await getBoss();
+  const r = await boss.getDb().executeSql(
+    `SELECT DISTINCT name FROM ${JOBS_SCHEMA}.job WHERE name = ANY($1::text[]) AND state < 'active' AND start_after < now()`,
+    [names],
+  );
+  return (r.rows as { name: string }[]).map((row) => row.name);
+}
+
 /** Jobs waiting and due now (not active, start time reached) in the given queues. */
 export async function countDueJobs(names: readonly string[]): Promise<number> {
   if (names.length === 0) return 0;

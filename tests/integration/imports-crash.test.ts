@@ -85,7 +85,11 @@ describe("crash safety", () => {
     expect(new Set(videos.map((v) => v.sourcePath)).size).toBe(FILES);
     expect(await db.importItem.count({ where: { jobId: job.job_id, status: "imported", videoId: { not: null } } })).toBe(FILES);
     // one stored object per file: retried copies overwrite, they never duplicate
-    const stored = readdirSync(path.join(process.env.GANTRY_DATA_DIR!, "media", w.workspaceId, indexId));
+    // (the job's files share its directory: <workspace>/<index>/<job>/<item>-<name>)
+    expect(readdirSync(path.join(process.env.GANTRY_DATA_DIR!, "media", w.workspaceId, indexId))).toEqual([job.job_id]);
+    const stored = readdirSync(path.join(process.env.GANTRY_DATA_DIR!, "media", w.workspaceId, indexId, job.job_id));
     expect(stored).toHaveLength(FILES);
+    expect(new Set(videos.map((v) => `${v.importItemId}-`)).size).toBe(FILES);
+    for (const v of videos) expect(stored.filter((f) => f.startsWith(`${v.importItemId}-`))).toHaveLength(1);
   }, 240_000);
 });

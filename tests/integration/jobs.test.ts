@@ -347,6 +347,36 @@ describe("retries", () => {
     }
   }, 20_000);
 
+  it("idle workers ask once per poll which queues have due jobs, and fetch only from those", async () => {
+    const done: number[] = [];
+    const defs = ["a", "b", "c", "d"].map((q) => defineJob<{ q: string }>(`${prefix}.poll-${q}`, async () => void done.push(Date.now())));
+    const boss = await getBoss();
+    const fetched = new Map<string, number>();
+    const realFetch = boss.fetch.bind(boss);
+    boss.fetch = ((name: string, opts?: object) => {
+      fetched.set(name, (fetched.get(name) ?? 0) + 1);
+      return realFetch(name, opts as never);
+    }) as typeof boss.fetch;
+    const worker = await startWorker({ queues: defs.map((d) => d.name), pollingIntervalSeconds: 0.2 });
+    const started = Date.now();
+    try {
+      // A runner's own fetch, after its first look, comes only as a backstop: 15 intervals (3 s ± 20 %) later.
+      await sleep(500);
+      // A job sent behind this process's back (another process's enqueue: no wake-up here) is found by the poll.
+      const at = Date.now();
+      await boss.send(defs[2].name, { q: "c" });
+      while (done.length < 1 && Date.now() - at < 4_000) await sleep(20);
+      expect(done).toHaveLength(1);
+      expect(done[0] - at).toBeLessThan(1_000);
+      // ten poll intervals and more without anything due: the other queues were fetched from once, at the start
+      await sleep(Math.max(0, started + 2_200 - Date.now()));
+      for (const d of [defs[0], defs[1], defs[3]]) expect(fetched.get(d.name) ?? 0, d.name).toBe(1);
+    } finally {
+      boss.fetch = realFetch as typeof boss.fetch;
+      await worker.stop();
+    }
+  }, 20_000);
+
   it("retry delays are jittered and grow exponentially (pg-boss's own backoff)", async () => {
     const def = defineJob<{ i: number }>(`${prefix}.jitter`, async () => undefined, {
       retryLimit: 3,
