@@ -34,7 +34,7 @@ import {
   stripQuotes,
 } from "./common";
 import { mapS3Error, type ErrorContext } from "./errors";
-import { createLeanGet } from "./s3-get";
+import { createLeanS3 } from "./s3-lean";
 import { fastListPlugin, type FastListEntry, type FastListPage } from "./s3-list-xml";
 import type { ByteRange, CheckOptions, ListPage, ListQuery, RemoteObject, StorageProvider, WriteInfo } from "./types";
 
@@ -50,7 +50,7 @@ export interface S3ProviderConfig {
   maxAttempts?: number;
   /** Milliseconds: TCP/TLS connect (10 s), request until response headers (120 s), socket idle (300 s). */
   timeouts?: { connectMs?: number; requestMs?: number; socketIdleMs?: number };
-  /** Reads from a custom endpoint with path-style addressing skip the SDK's middleware (s3-get.ts); default true. */
+  /** Reads and listings from a custom endpoint with path-style addressing skip the SDK's middleware (s3-lean.ts); default true. */
   leanGet?: boolean;
 }
 
@@ -86,9 +86,9 @@ export function createS3Provider(cfg: S3ProviderConfig): StorageProvider {
     clientConfig.followRegionRedirects = true;
   }
   const client = new S3Client(clientConfig);
-  const leanGet =
+  const lean =
     custom && clientConfig.forcePathStyle && cfg.leanGet !== false
-      ? createLeanGet({
+      ? createLeanS3({
           endpoint: cfg.endpoint!,
           bucket: cfg.bucket,
           region: cfg.region,
@@ -142,6 +142,29 @@ export function createS3Provider(cfg: S3ProviderConfig): StorageProvider {
     }
   }
 
+  async function listThroughSdk(q: ListQuery, token: string | undefined): Promise<FastListPage> {
+    const command = new ListObjectsV2Command({
+      Bucket,
+      Prefix: q.prefix || undefined,
+      Delimiter: q.delimiter,
+      MaxKeys: clampPageSize(q.pageSize),
+      ContinuationToken: token,
+      // Keys may hold characters XML 1.0 cannot carry; ask for URL-encoded keys and decode them
+      // when the server says it did (some S3-compatible servers ignore the parameter).
+      EncodingType: "url",
+    });
+    let fast: FastListPage | undefined;
+    command.middlewareStack.use(fastListPlugin((p) => (fast = p)));
+    const out = await client.send(command);
+    return fast ?? {
+      contents: (out.Contents ?? []).filter((o) => o.Key !== undefined).map((o) => ({ key: o.Key!, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified })),
+      prefixes: (out.CommonPrefixes ?? []).map((p) => p.Prefix).filter((p): p is string => p !== undefined),
+      isTruncated: !!out.IsTruncated,
+      nextContinuationToken: out.NextContinuationToken,
+      encodingType: out.EncodingType,
+    };
+  }
+
   const provider: StorageProvider = {
     provider: "s3",
 
@@ -150,26 +173,10 @@ export function createS3Provider(cfg: S3ProviderConfig): StorageProvider {
     async list(q: ListQuery): Promise<ListPage> {
       const token = decodeCursor(q.cursor, q.prefix, q.delimiter);
       try {
-        const command = new ListObjectsV2Command({
-          Bucket,
-          Prefix: q.prefix || undefined,
-          Delimiter: q.delimiter,
-          MaxKeys: clampPageSize(q.pageSize),
-          ContinuationToken: token,
-          // Keys may hold characters XML 1.0 cannot carry; ask for URL-encoded keys and decode them
-          // when the server says it did (some S3-compatible servers ignore the parameter).
-          EncodingType: "url",
-        });
-        let fast: FastListPage | undefined;
-        command.middlewareStack.use(fastListPlugin((p) => (fast = p)));
-        const out = await client.send(command);
-        const page: FastListPage = fast ?? {
-          contents: (out.Contents ?? []).filter((o) => o.Key !== undefined).map((o) => ({ key: o.Key!, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified })),
-          prefixes: (out.CommonPrefixes ?? []).map((p) => p.Prefix).filter((p): p is string => p !== undefined),
-          isTruncated: !!out.IsTruncated,
-          nextContinuationToken: out.NextContinuationToken,
-          encodingType: out.EncodingType,
-        };
+        // The lean request first (a page, or null: the SDK's command then decides, as before).
+        const page: FastListPage =
+          (lean && (await lean.list({ prefix: q.prefix || undefined, delimiter: q.delimiter, maxKeys: clampPageSize(q.pageSize), continuationToken: token }))) ||
+          (await listThroughSdk(q, token));
         const encoded = page.encodingType === "url";
         const decode = (s: string) => (encoded && (s.includes("%") || s.includes("+")) ? decodeURIComponent(s.replace(/\+/g, "%20")) : s);
         return {
@@ -191,8 +198,8 @@ export function createS3Provider(cfg: S3ProviderConfig): StorageProvider {
       checkRange(range);
       const Range = range ? `bytes=${range.start}-${range.end ?? ""}` : undefined;
       // A success from the lean GET is taken as is; anything else is asked again through the SDK below.
-      const lean = leanGet && (await leanGet(path, Range));
-      if (lean) return mappedReadable(lean, (err) => mapS3Error(err, ctx("read", path)));
+      const body = lean && (await lean.get(path, Range));
+      if (body) return mappedReadable(body, (err) => mapS3Error(err, ctx("read", path)));
       try {
         const out = await client.send(new GetObjectCommand({ Bucket, Key: path, Range }));
         const body = out.Body as Readable | undefined;

@@ -46,7 +46,7 @@ import {
 import { withTestCa } from "../../scripts/emulators/index";
 import { expectedS3Kind, useStorageEmulators, type StorageEmulators } from "../helpers/emulators";
 import { fastListCounts } from "../../lib/providers/s3-list-xml";
-import { leanGetCounts } from "../../lib/providers/s3-get";
+import { leanGetCounts } from "../../lib/providers/s3-lean";
 
 const RUN = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
 const BUCKET = `gantry-prov-${RUN}`.toLowerCase();
@@ -284,9 +284,9 @@ const SUBJECTS: Subject[] = [
     }),
   },
   {
-    // Reads above take the lean GET (lib/providers/s3-get.ts); the same contract through the SDK alone,
-    // the path AWS itself and every failed lean GET take.
-    name: `s3 (${S3_KIND}), reads through the SDK only`,
+    // Reads and listings above are lean requests (lib/providers/s3-lean.ts); the same contract through the SDK alone,
+    // the path AWS itself and every request the lean path hands back take.
+    name: `s3 (${S3_KIND}), reads and listings through the SDK only`,
     slug: "s3-sdk",
     make: () => createStorageProvider(s3Config({ leanGet: false })),
     wrongCredentials:
@@ -548,9 +548,10 @@ describe.each(SUBJECTS)("storage provider contract: $name", (subject) => {
     const getsBefore = { ...leanGetCounts };
     expect((await readAll(await p.read(key))).toString()).toBe("unicode!");
     expect((await readAll(await p.read(key, { start: 2, end: 4 }))).toString()).toBe("ico");
-    // S3 reads from a custom endpoint take the lean GET (lib/providers/s3-get.ts), signed for this odd key;
+    // S3 reads from a custom endpoint take the lean GET (lib/providers/s3-lean.ts), signed for this odd key;
     // the SDK-only subject never does. A missing key is handed back to the SDK, which reports it.
     expect(leanGetCounts.served - getsBefore.served).toBe(subject.slug === "s3" ? 2 : 0);
+    expect(leanGetCounts.lists - getsBefore.lists).toBe(0);
     await expectStorageError(p.read(`${key}.missing`), "not_found");
     expect(leanGetCounts.declined - getsBefore.declined).toBe(subject.slug === "s3" ? 1 : 0);
     const flat = await p.list({ prefix: dir, pageSize: 100 });
@@ -564,9 +565,12 @@ describe.each(SUBJECTS)("storage provider contract: $name", (subject) => {
     expect(await p.stat(key)).toBeNull();
     expect((await p.list({ prefix: dir, pageSize: 100 })).objects).toEqual([]);
     if (p.provider === "s3") {
-      // These listings went through the fast ListObjectsV2 reader (lib/providers/s3-list-xml.ts), not the SDK's.
+      // These listings went through the fast ListObjectsV2 reader (lib/providers/s3-list-xml.ts), not the SDK's,
+      // and (custom endpoint) as lean requests, not SDK commands — except for the SDK-only subject.
       expect(fastListCounts.fast - readerBefore.fast).toBe(4);
       expect(fastListCounts.sdk).toBe(readerBefore.sdk);
+      expect(leanGetCounts.lists - getsBefore.lists).toBe(subject.slug === "s3" ? 4 : 0);
+      expect(leanGetCounts.listsDeclined).toBe(getsBefore.listsDeclined);
     }
   });
 

@@ -16,7 +16,9 @@
 import { createHash, createHmac } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
+import { isAscii } from "node:buffer";
 import type { Readable } from "node:stream";
+import { fastListCounts, parseListObjectsV2, type FastListPage } from "./s3-list-xml";
 
 export interface LeanGetConfig {
   endpoint: string;
@@ -30,9 +32,16 @@ export interface LeanGetConfig {
 }
 
 export type LeanGet = (key: string, range?: string) => Promise<Readable | null>;
+export interface LeanListQuery {
+  prefix?: string;
+  delimiter?: string;
+  maxKeys: number;
+  continuationToken?: string;
+}
+export type LeanList = (q: LeanListQuery) => Promise<FastListPage | null>;
 
-/** Reads answered here, and reads handed back to the SDK (tests check which path a read took). */
-export const leanGetCounts = { served: 0, declined: 0 };
+/** Requests answered here, and requests handed back to the SDK (tests check which path a request took). */
+export const leanGetCounts = { served: 0, declined: 0, lists: 0, listsDeclined: 0 };
 
 /** S3's URI encoding of one path segment: everything but the RFC 3986 unreserved characters. */
 export function s3EncodeSegment(s: string): string {
@@ -43,6 +52,8 @@ export interface SignInput {
   method: string;
   /** Already URI-encoded, as sent. */
   path: string;
+  /** The canonical query string (encoded, sorted), "" for none. */
+  query?: string;
   /** Lower-case names; all of them are signed. `host` and `x-amz-date` must be among them. */
   headers: Record<string, string>;
   payloadHash: string;
@@ -56,7 +67,7 @@ export interface SignInput {
 export function sigV4Authorization(input: SignInput, signingKey = signingKeyFor(input.secretAccessKey, input.headers["x-amz-date"].slice(0, 8), input.region, input.service)): string {
   const amzDate = input.headers["x-amz-date"];
   const names = Object.keys(input.headers).sort();
-  const canonical = [input.method, input.path, "", ...names.map((n) => `${n}:${input.headers[n].trim()}`), "", names.join(";"), input.payloadHash].join("\n");
+  const canonical = [input.method, input.path, input.query ?? "", ...names.map((n) => `${n}:${input.headers[n].trim()}`), "", names.join(";"), input.payloadHash].join("\n");
   const scope = `${amzDate.slice(0, 8)}/${input.region}/${input.service}/aws4_request`;
   const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, createHash("sha256").update(canonical).digest("hex")].join("\n");
   const signature = createHmac("sha256", signingKey).update(toSign).digest("hex");
@@ -69,48 +80,59 @@ export function signingKeyFor(secret: string, day: string, region: string, servi
   return key;
 }
 
-export function createLeanGet(cfg: LeanGetConfig): LeanGet {
+/** S3's canonical query string: names and values URI-encoded, sorted by name. */
+function canonicalQuery(params: Record<string, string | undefined>): string {
+  return Object.entries(params)
+    .filter((e): e is [string, string] => e[1] !== undefined)
+    .map(([k, v]) => [s3EncodeSegment(k), s3EncodeSegment(v)])
+    .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join("&");
+}
+
+export function createLeanS3(cfg: LeanGetConfig): { get: LeanGet; list: LeanList } {
   const base = new URL(cfg.endpoint);
   const secure = base.protocol === "https:";
   const mod = secure ? https : http;
   const agent = new mod.Agent({ keepAlive: true, maxSockets: 64, timeout: cfg.socketIdleMs });
   const basePath = base.pathname.replace(/\/+$/, "");
+  const bucketPath = `${basePath}/${s3EncodeSegment(cfg.bucket)}`;
   let keyDay = "";
   let signingKey: Buffer = Buffer.alloc(0);
 
-  return (key, range) => {
+  /** One signed GET; the response when `ok(status)`, else null (drained). Never rejects. */
+  function request(path: string, query: string, extra: Record<string, string>, ok: (status: number) => boolean): Promise<http.IncomingMessage | null> {
     const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
     const day = amzDate.slice(0, 8);
     if (day !== keyDay) {
       signingKey = signingKeyFor(cfg.credentials.secretAccessKey, day, cfg.region, "s3");
       keyDay = day;
     }
-    const path = `${basePath}/${s3EncodeSegment(cfg.bucket)}/${key.split("/").map(s3EncodeSegment).join("/")}`;
-    const headers: Record<string, string> = { host: base.host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "x-amz-date": amzDate };
-    if (range) headers.range = range;
+    const headers: Record<string, string> = { host: base.host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "x-amz-date": amzDate, ...extra };
     if (cfg.credentials.sessionToken) headers["x-amz-security-token"] = cfg.credentials.sessionToken;
     headers.authorization = sigV4Authorization(
-      { method: "GET", path, headers, payloadHash: "UNSIGNED-PAYLOAD", region: cfg.region, service: "s3", ...cfg.credentials },
+      { method: "GET", path, query, headers, payloadHash: "UNSIGNED-PAYLOAD", region: cfg.region, service: "s3", ...cfg.credentials },
       signingKey,
     );
 
-    return new Promise<Readable | null>((resolve) => {
+    return new Promise((resolve) => {
       let settled = false;
-      const settle = (v: Readable | null) => {
+      const settle = (v: http.IncomingMessage | null) => {
         if (settled) return;
         settled = true;
-        leanGetCounts[v ? "served" : "declined"]++;
         clearTimeout(headersTimer);
         resolve(v);
       };
-      const req = mod.request({ protocol: base.protocol, hostname: base.hostname, port: base.port || undefined, path, headers, agent }, (res) => {
-        const ok = res.statusCode === 200 || (range !== undefined && res.statusCode === 206);
-        if (!ok) {
-          res.resume(); // drain (the connection stays reusable); the SDK asks again and reports the error
-          return settle(null);
-        }
-        settle(res);
-      });
+      const req = mod.request(
+        { protocol: base.protocol, hostname: base.hostname, port: base.port || undefined, path: query ? `${path}?${query}` : path, headers, agent },
+        (res) => {
+          if (!ok(res.statusCode ?? 0)) {
+            res.resume(); // drain (the connection stays reusable); the SDK asks again and reports the error
+            return settle(null);
+          }
+          settle(res);
+        },
+      );
       const headersTimer = setTimeout(() => req.destroy(new Error("headers timeout")), cfg.requestMs);
       req.setTimeout(cfg.socketIdleMs, () => req.destroy(new Error(`socket idle for ${cfg.socketIdleMs} ms`)));
       req.once("socket", (socket) => {
@@ -123,5 +145,41 @@ export function createLeanGet(cfg: LeanGetConfig): LeanGet {
       req.on("error", () => settle(null)); // before the headers: the SDK decides (retries, error mapping)
       req.end();
     });
+  }
+
+  const get: LeanGet = async (key, range) => {
+    const path = `${bucketPath}/${key.split("/").map(s3EncodeSegment).join("/")}`;
+    const res = await request(path, "", range ? { range } : {}, (status) => status === 200 || (range !== undefined && status === 206));
+    leanGetCounts[res ? "served" : "declined"]++;
+    return res;
   };
+
+  /** ListObjectsV2 (URL-encoded keys), read by the fast reader; null: ask the SDK. */
+  const list: LeanList = async (q) => {
+    const query = canonicalQuery({
+      "list-type": "2",
+      prefix: q.prefix || undefined,
+      delimiter: q.delimiter,
+      "max-keys": String(q.maxKeys),
+      "continuation-token": q.continuationToken,
+      "encoding-type": "url",
+    });
+    const res = await request(`${bucketPath}/`, query, {}, (status) => status === 200);
+    let page: FastListPage | null = null;
+    if (res) {
+      try {
+        const chunks: Buffer[] = [];
+        for await (const c of res) chunks.push(c as Buffer);
+        const bytes = Buffer.concat(chunks);
+        page = parseListObjectsV2(bytes.toString(isAscii(bytes) ? "latin1" : "utf8"));
+      } catch {
+        page = null; // a body cut short, a document the reader does not understand: the SDK decides
+      }
+    }
+    if (page) fastListCounts.fast++;
+    leanGetCounts[page ? "lists" : "listsDeclined"]++;
+    return page;
+  };
+
+  return { get, list };
 }
