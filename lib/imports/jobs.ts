@@ -156,12 +156,19 @@ export async function runBatch(
   active: () => Promise<boolean>,
 ): Promise<boolean> {
   const ids = items.map((i) => i.id);
-  const renewClaims = () => sql("UPDATE import_items SET claimed_at = now() WHERE id = ANY($1::text[]) AND status = 'importing'", [ids]).then(() => undefined);
+  // The whole batch's claims, renewed by each file's heartbeat and, between files, once a third of the
+  // lease has passed (files of the batch still waiting their turn must not look abandoned).
+  let renewedAt = Date.now();
+  const renewClaims = () => {
+    renewedAt = Date.now();
+    return sql("UPDATE import_items SET claimed_at = now() WHERE id = ANY($1::text[]) AND status = 'importing'", [ids]).then(() => undefined);
+  };
   const placed: PlacedFile[] = [];
   const settled = new Map<string, FileOutcome>();
   let stillActive = true;
   for (const item of items) {
     if (item !== items[0] && !(stillActive = await active())) break;
+    if (Date.now() - renewedAt > (importSettings.leaseSeconds * 1000) / 3) await renewClaims();
     if (throttled(`file:${job.id}`, 1000)) await db.importJob.update({ where: { id: job.id }, data: { currentFile: item.path } });
     const outcome = await placeFile(job, item, provider, store, renewClaims);
     if (outcome.status === "placed") placed.push(outcome.placed);

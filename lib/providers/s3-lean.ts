@@ -94,7 +94,9 @@ export function createLeanS3(cfg: LeanGetConfig): { get: LeanGet; list: LeanList
   const base = new URL(cfg.endpoint);
   const secure = base.protocol === "https:";
   const mod = secure ? https : http;
-  const agent = new mod.Agent({ keepAlive: true, maxSockets: 64, timeout: cfg.socketIdleMs });
+  // `timeout` is how long an idle pooled connection is kept (15 s; a request in flight has its own
+  // socket-idle limit below): a provider dropped from the factory's cache leaves nothing open for long.
+  const agent = new mod.Agent({ keepAlive: true, maxSockets: 64, timeout: Math.min(cfg.socketIdleMs, 15_000) });
   const basePath = base.pathname.replace(/\/+$/, "");
   const bucketPath = `${basePath}/${s3EncodeSegment(cfg.bucket)}`;
   let keyDay = "";

@@ -503,4 +503,34 @@ describe("claiming and recording files in batches", () => {
     ]);
     expect(await db.video.count({ where: { importItemId: { in: ids } } })).toBe(2);
   });
+
+  it("keeps the claims of a batch's waiting files fresh between files, not only while one is in flight", async () => {
+    const { claimItems, runBatch } = await import("@/lib/imports/jobs");
+    const { importSettings } = await import("@/lib/imports/settings");
+    const { parseMediaStore } = await import("@/lib/media/store");
+    const { createStorageProvider } = await import("@/lib/providers");
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "gantry-renew-"));
+    const clip = fixture("clip.mp4");
+    for (let i = 0; i < 3; i++) writeFileSync(path.join(dir, `f${i}.mp4`), clip);
+    const { job } = await jobWith([clip.length, clip.length, clip.length]);
+    const items = await claimItems(job.id, 3);
+    const claimedAt = Math.min(...items.map((i) => i.claimedAt!.getTime()));
+    const local = createStorageProvider({ provider: "local", root: dir });
+    // each file takes 1.2 s: shorter than a file's own heartbeat (a third of the lease, at least 1 s → 1.67 s)
+    const slow = { ...local, read: async (p: string) => (await new Promise((r) => setTimeout(r, 1200)), local.read(p)) };
+    const lease = importSettings.leaseSeconds;
+    importSettings.leaseSeconds = 5;
+    try {
+      expect(await runBatch(job, items, slow, parseMediaStore(`file:${dir}/media`, dir), async () => true)).toBe(true);
+    } finally {
+      importSettings.leaseSeconds = lease;
+    }
+    const rows = await db.importItem.findMany({ where: { jobId: job.id }, orderBy: { id: "asc" } });
+    expect(rows.map((r) => r.status)).toEqual(["imported", "imported", "imported"]);
+    // renewed before the third file started (2.4 s in), for every file of the batch
+    for (const r of rows) expect(r.claimedAt!.getTime() - claimedAt).toBeGreaterThan(1_500);
+  }, 20_000);
 });
