@@ -477,8 +477,9 @@ describe("claiming and recording files in batches", () => {
     }
   });
 
-  it("a job cancelled during a batch: the files copied are recorded, the ones not started go back to pending", async () => {
-    const { claimItems, runBatch } = await import("@/lib/imports/jobs");
+  /** `n` copies of the MP4 fixture as f0.mp4… in a local source, a job listing them (claimed), a media store. */
+  async function claimedClips(n: number) {
+    const { claimItems } = await import("@/lib/imports/jobs");
     const { parseMediaStore } = await import("@/lib/media/store");
     const { createStorageProvider } = await import("@/lib/providers");
     const { mkdtempSync, writeFileSync } = await import("node:fs");
@@ -486,13 +487,19 @@ describe("claiming and recording files in batches", () => {
     const path = await import("node:path");
     const dir = mkdtempSync(path.join(os.tmpdir(), "gantry-batch-"));
     const clip = fixture("clip.mp4");
-    for (let i = 0; i < 4; i++) writeFileSync(path.join(dir, `f${i}.mp4`), clip);
-    const { job, ids } = await jobWith([clip.length, clip.length, clip.length, clip.length]);
-    const items = await claimItems(job.id, 4);
-    expect(items).toHaveLength(4);
+    for (let i = 0; i < n; i++) writeFileSync(path.join(dir, `f${i}.mp4`), clip);
+    const { job, ids } = await jobWith(Array.from({ length: n }, () => clip.length));
+    const items = await claimItems(job.id, n);
+    expect(items).toHaveLength(n);
+    return { job, ids, items, source: createStorageProvider({ provider: "local", root: dir }), store: parseMediaStore(`file:${dir}/media`, dir) };
+  }
+
+  it("a job cancelled during a batch: the files copied are recorded, the ones not started go back to pending", async () => {
+    const { runBatch } = await import("@/lib/imports/jobs");
+    const { job, ids, items, source, store } = await claimedClips(4);
     let asked = 0;
     const active = async () => ++asked < 2; // cancelled after the second file started
-    const more = await runBatch(job, items, createStorageProvider({ provider: "local", root: dir }), parseMediaStore(`file:${dir}/media`, dir), active);
+    const more = await runBatch(job, items, source, store, active);
     expect(more).toBe(false);
     const rows = await db.importItem.findMany({ where: { jobId: job.id }, orderBy: { id: "asc" } });
     expect(rows.map((r) => [r.status, r.attempts, r.claimedAt === null])).toEqual([
@@ -505,26 +512,16 @@ describe("claiming and recording files in batches", () => {
   });
 
   it("keeps the claims of a batch's waiting files fresh between files, not only while one is in flight", async () => {
-    const { claimItems, runBatch } = await import("@/lib/imports/jobs");
+    const { runBatch } = await import("@/lib/imports/jobs");
     const { importSettings } = await import("@/lib/imports/settings");
-    const { parseMediaStore } = await import("@/lib/media/store");
-    const { createStorageProvider } = await import("@/lib/providers");
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
-    const os = await import("node:os");
-    const path = await import("node:path");
-    const dir = mkdtempSync(path.join(os.tmpdir(), "gantry-renew-"));
-    const clip = fixture("clip.mp4");
-    for (let i = 0; i < 3; i++) writeFileSync(path.join(dir, `f${i}.mp4`), clip);
-    const { job } = await jobWith([clip.length, clip.length, clip.length]);
-    const items = await claimItems(job.id, 3);
+    const { job, items, source: local, store } = await claimedClips(3);
     const claimedAt = Math.min(...items.map((i) => i.claimedAt!.getTime()));
-    const local = createStorageProvider({ provider: "local", root: dir });
     // each file takes 1.2 s: shorter than a file's own heartbeat (a third of the lease, at least 1 s → 1.67 s)
     const slow = { ...local, read: async (p: string) => (await new Promise((r) => setTimeout(r, 1200)), local.read(p)) };
     const lease = importSettings.leaseSeconds;
     importSettings.leaseSeconds = 5;
     try {
-      expect(await runBatch(job, items, slow, parseMediaStore(`file:${dir}/media`, dir), async () => true)).toBe(true);
+      expect(await runBatch(job, items, slow, store, async () => true)).toBe(true);
     } finally {
       importSettings.leaseSeconds = lease;
     }
