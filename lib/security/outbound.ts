@@ -272,7 +272,6 @@ export async function assertOutboundAllowed(
 
   // Whitespace, control characters and backslashes are rewritten by WHATWG parsing but may be
   // read differently by other parsers: refuse rather than guess.
-  // eslint-disable-next-line no-control-regex
   if (typeof url !== "string" || /[\u0000-\u0020\u007f\\]/.test(url)) throw new OutboundBlockedError("invalid_url");
   let parsed: URL;
   try {
