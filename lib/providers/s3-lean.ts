@@ -99,6 +99,7 @@ export function createLeanS3(cfg: LeanGetConfig): { get: LeanGet; list: LeanList
   const agent = new mod.Agent({ keepAlive: true, maxSockets: 64, timeout: Math.min(cfg.socketIdleMs, 15_000) });
   const basePath = base.pathname.replace(/\/+$/, "");
   const bucketPath = `${basePath}/${s3EncodeSegment(cfg.bucket)}`;
+  const hostname = base.hostname.replace(/^\[(.*)\]$/, "$1"); // an IPv6 literal without its brackets
   let keyDay = "";
   let signingKey: Buffer = Buffer.alloc(0);
 
@@ -126,7 +127,7 @@ export function createLeanS3(cfg: LeanGetConfig): { get: LeanGet; list: LeanList
         resolve(v);
       };
       const req = mod.request(
-        { protocol: base.protocol, hostname: base.hostname, port: base.port || undefined, path: query ? `${path}?${query}` : path, headers, agent },
+        { protocol: base.protocol, hostname, port: base.port || undefined, path: query ? `${path}?${query}` : path, headers, agent },
         (res) => {
           if (!ok(res.statusCode ?? 0)) {
             res.resume(); // drain (the connection stays reusable); the SDK asks again and reports the error

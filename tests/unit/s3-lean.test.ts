@@ -43,3 +43,52 @@ describe("SigV4 for the lean S3 requests", () => {
     expect(s3EncodeSegment("Hello, 世界 ≠?")).toBe("Hello%2C%20%E4%B8%96%E7%95%8C%20%E2%89%A0%3F");
   });
 });
+
+describe("lean S3 requests against a stub server", () => {
+  it("sends signed path-style GETs (also to an IPv6 literal), takes 200/206 only and hands anything else back", async () => {
+    const http = await import("node:http");
+    const { createLeanS3 } = await import("@/lib/providers/s3-lean");
+    const seen: { url: string; auth: string; range?: string }[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push({ url: req.url!, auth: String(req.headers.authorization), range: req.headers.range });
+      if (req.url!.includes("missing")) return void res.writeHead(404).end("<Error><Code>NoSuchKey</Code></Error>");
+      if (req.url!.startsWith("/b/?")) {
+        return void res.writeHead(200).end(
+          "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a%20b.mp4</Key><Size>3</Size><ETag>&quot;e&quot;</ETag></Contents><EncodingType>url</EncodingType></ListBucketResult>",
+        );
+      }
+      res.writeHead(req.headers.range ? 206 : 200).end("abc");
+    });
+    await new Promise<void>((r) => server.listen(0, "::1", r));
+    const { port } = server.address() as { port: number };
+    const lean = createLeanS3({
+      endpoint: `http://[::1]:${port}`, bucket: "b", region: "us-east-1", credentials: { accessKeyId: "AK", secretAccessKey: "SK" },
+      connectMs: 2000, requestMs: 2000, socketIdleMs: 2000,
+    });
+    try {
+      const body = await lean.get("dir/a b+c.mp4");
+      expect(body).not.toBeNull();
+      let text = "";
+      for await (const c of body!) text += c;
+      expect(text).toBe("abc");
+      expect(await lean.get("dir/x.mp4", "bytes=0-1")).not.toBeNull();
+      expect(await lean.get("dir/missing.mp4")).toBeNull(); // the SDK asks again and reports it
+      const page = await lean.list({ prefix: "dir/", delimiter: "/", maxKeys: 1000, continuationToken: "t o/k" });
+      expect(page).toMatchObject({ contents: [{ key: "a%20b.mp4", size: 3, etag: '"e"' }], isTruncated: false, encodingType: "url" });
+      expect(seen.map((s) => s.url)).toEqual([
+        "/b/dir/a%20b%2Bc.mp4",
+        "/b/dir/x.mp4",
+        "/b/dir/missing.mp4",
+        "/b/?continuation-token=t%20o%2Fk&delimiter=%2F&encoding-type=url&list-type=2&max-keys=1000&prefix=dir%2F",
+      ]);
+      expect(seen[1].range).toBe("bytes=0-1");
+      for (const s of seen) expect(s.auth).toMatch(/^AWS4-HMAC-SHA256 Credential=AK\/\d{8}\/us-east-1\/s3\/aws4_request, SignedHeaders=host;(range;)?x-amz-content-sha256;x-amz-date, Signature=[0-9a-f]{64}$/);
+      // nothing listening: null (the SDK's retries and error mapping decide)
+      const closed = createLeanS3({ endpoint: "http://127.0.0.1:9", bucket: "b", region: "us-east-1", credentials: { accessKeyId: "AK", secretAccessKey: "SK" }, connectMs: 2000, requestMs: 2000, socketIdleMs: 2000 });
+      expect(await closed.get("x")).toBeNull();
+      expect(await closed.list({ maxKeys: 1 })).toBeNull();
+    } finally {
+      server.close();
+    }
+  });
+});
