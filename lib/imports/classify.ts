@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { sql, type SqlQuery } from "@/lib/db";
+import { sql, sqlTransaction, type SqlQuery } from "@/lib/db";
 import { chunkByBytes } from "@/lib/db/batches";
 import { newId } from "@/lib/ids";
 import { mediaTypeOf } from "@/lib/media/media-types";
@@ -49,17 +49,59 @@ export async function recordListedFiles(
   files: RemoteObject[],
   q: SqlQuery = sql,
 ): Promise<number> {
-  // Array-literal bytes: each value quoted and escaped (a path of quotes/backslashes can double).
-  const sizeOf = (f: RemoteObject) => 2 * (Buffer.byteLength(f.path) + Buffer.byteLength(f.version) + Buffer.byteLength(f.etag ?? "")) + 150;
+  return (await recordFiles(job, [...chunkByBytes(files, sizeOfListed)], q)).pending;
+}
+
+/** Array-literal bytes of a listed file: each value quoted and escaped (a path of quotes/backslashes can double). */
+const sizeOfListed = (f: RemoteObject) => 2 * (Buffer.byteLength(f.path) + Buffer.byteLength(f.version) + Buffer.byteLength(f.etag ?? "")) + 150;
+
+/** Where a scan's page leaves the listing: the cursor of the next page (null: the listing is done). */
+export type ListingCheckpoint = { cursor: string | null };
+
+/**
+ * A scan's page: its files recorded (recordListedFiles) and the job's listing checkpoint moved past it,
+ * atomically. A page that fits one statement (the usual 1,000 files) is one statement with the checkpoint
+ * inside it — no explicit transaction, three round trips fewer per page than BEGIN, insert, UPDATE,
+ * COMMIT —, a larger one a transaction. `active`: the job was still active (its checkpoint moved).
+ */
+export async function recordListedPage(
+  job: { id: string; indexId: string; connectorId: string; importMode: string },
+  files: RemoteObject[],
+  checkpoint: ListingCheckpoint,
+): Promise<{ added: number; active: boolean }> {
+  const chunks = [...chunkByBytes(files, sizeOfListed)];
+  if (chunks.length === 1) {
+    const r = await recordFiles(job, chunks, sql, checkpoint);
+    return { added: r.pending, active: r.active };
+  }
+  return sqlTransaction(async (q) => {
+    const added = (await recordFiles(job, chunks, q)).pending;
+    const after = await q(
+      `UPDATE import_jobs SET listing_cursor = $2, listing_done = $3, updated_at = now() WHERE id = $1 AND status IN (${ACTIVE_SQL}) RETURNING status`,
+      [job.id, checkpoint.cursor, checkpoint.cursor === null],
+    );
+    return { added, active: after.length === 1 };
+  });
+}
+
+const ACTIVE_SQL = "'pending', 'scanning', 'importing'";
+
+async function recordFiles(
+  job: { id: string; indexId: string; connectorId: string; importMode: string },
+  chunks: RemoteObject[][],
+  q: SqlQuery,
+  checkpoint?: ListingCheckpoint,
+): Promise<{ pending: number; active: boolean }> {
   const dedupe = job.importMode === "new_only";
   let pending = 0;
-  for (const batch of chunkByBytes(files, sizeOf)) {
+  let active = false;
+  for (const batch of chunks) {
     const reasons = batch.map(listingSkipReason);
-    const [row] = await q<{ pending: number }>(
+    const [row] = await q<{ pending: number; active: boolean }>(
       // The job's row is locked once for the statement (FOR KEY SHARE: what a foreign key would take for
       // every row): the job cannot be deleted before this commits, and its items go with it after.
       `WITH job AS (
-         SELECT 1 FROM import_jobs j WHERE j.id = $1 AND j.status IN ('pending', 'scanning', 'importing') FOR KEY SHARE),
+         SELECT 1 FROM import_jobs j WHERE j.id = $1 AND j.status IN (${ACTIVE_SQL}) FOR KEY SHARE),
        t AS (
          SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[])
            AS t(id, path, version, etag, size_bytes, reason, source_key)),
@@ -77,8 +119,14 @@ export async function recordListedFiles(
          SELECT c.id, $1, c.path, c.version, c.etag, c.size_bytes, CASE WHEN c.why IS NULL THEN 'pending' ELSE 'skipped' END, c.why, now()
          FROM c
          ON CONFLICT DO NOTHING
-         RETURNING status)
-       SELECT (count(*) FILTER (WHERE status = 'pending'))::int AS pending FROM ins`,
+         RETURNING status)${
+       checkpoint
+         ? `,
+       ck AS (
+         UPDATE import_jobs SET listing_cursor = $9, listing_done = $9::text IS NULL, updated_at = now()
+         WHERE id = $1 AND status IN (${ACTIVE_SQL}) RETURNING 1)`
+         : ""}
+       SELECT (count(*) FILTER (WHERE status = 'pending'))::int AS pending, ${checkpoint ? "EXISTS (SELECT 1 FROM ck)" : "false"} AS active FROM ins`,
       [
         job.id,
         batch.map(() => newId("item")), batch.map((f) => f.path), batch.map((f) => f.version), batch.map((f) => f.etag),
@@ -86,9 +134,11 @@ export async function recordListedFiles(
         // new_only: the source key of each file a video could already hold (sha256 here: the embedded
         // database's wasm sha256 took a fifth of a page's statement).
         batch.map((f, i) => (dedupe && reasons[i] === null ? sourceKeyOf(job.indexId, job.connectorId, f.path, f.version) : null)),
+        ...(checkpoint ? [checkpoint.cursor] : []),
       ],
     );
     pending += row?.pending ?? 0;
+    active = row?.active ?? false;
   }
-  return pending;
+  return { pending, active };
 }

@@ -1,4 +1,4 @@
-import { db, sql, sqlTransaction } from "@/lib/db";
+import { db, sql } from "@/lib/db";
 import { logger } from "@/lib/logger";
 import { defineJob } from "@/lib/jobs/registry";
 import { enqueue, enqueueMany } from "@/lib/jobs/queue";
@@ -10,7 +10,7 @@ import { isStorageError } from "@/lib/providers/errors";
 import type { ListQuery } from "@/lib/providers/types";
 import { listWithReadAhead, prefetchList } from "@/lib/providers/read-ahead";
 import type { ImportItem, ImportJob } from "@/lib/generated/prisma/client";
-import { recordListedFiles } from "./classify";
+import { recordListedPage } from "./classify";
 import { placeFile, recordPlacedFiles, type FileOutcome, type PlacedFile } from "./import-file";
 import { deferProgressRefresh, finishIfDone, refreshProgress, refreshProgressThrottled } from "./progress";
 import { importSettings } from "./settings";
@@ -58,16 +58,9 @@ export const scanImportJob = defineJob<{ jobId: string }>(
       }
       const files = page.objects.filter((o) => !o.path.endsWith("/") && matcher.matches(o.path));
       // The page's items and its checkpoint commit together (one WAL flush per page instead of one per
-      // statement: on the embedded database the flushes were half of a rescan's time). The checkpoint
-      // is also the cancel check: a job cancelled meanwhile stops here.
-      const { added, active } = await sqlTransaction(async (q) => {
-        const added = await recordListedFiles(job, files, q);
-        const after = await q(
-          "UPDATE import_jobs SET listing_cursor = $2, listing_done = $3, updated_at = now() WHERE id = $1 AND status = ANY($4::text[]) RETURNING status",
-          [jobId, page.cursor ?? null, !page.cursor, ACTIVE],
-        );
-        return { added, active: after.length === 1 };
-      });
+      // statement: on the embedded database the flushes were half of a rescan's time; usually one
+      // statement). The checkpoint is also the cancel check: a job cancelled meanwhile stops here.
+      const { added, active } = await recordListedPage(job, files, { cursor: page.cursor ?? null });
       if (!active) return;
       if (added > 0) signalItems(jobId);
       // Counts are recomputed at most once a second while listing (a recount per page made a rescan of

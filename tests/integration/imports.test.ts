@@ -287,6 +287,32 @@ describe("recording a listing page", () => {
     expect(await db.importItem.count({ where: { jobId } })).toBe(0);
   });
 
+  it("records a scan's page and moves its checkpoint together: one statement, a transaction past 1 MiB, an empty page, a cancelled job", async () => {
+    const { recordListedPage } = await import("@/lib/imports/classify");
+    const { newId } = await import("@/lib/ids");
+    const indexId = await newIndex("record-checkpoint");
+    const job = await db.importJob.create({ data: {
+      id: newId("job"), workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "all", status: "scanning",
+    } });
+    const at = new Date();
+    const file = (path: string) => ({ path, size: 10, lastModified: at, contentType: null, version: "v", etag: null });
+    const state = () => db.importJob.findUniqueOrThrow({ where: { id: job.id }, select: { listingCursor: true, listingDone: true } });
+    expect(await recordListedPage(job, [file("a.mp4"), file("b.txt"), file("c.mov")], { cursor: "page-2" })).toEqual({ added: 2, active: true });
+    expect(await state()).toEqual({ listingCursor: "page-2", listingDone: false });
+    // 3,000 files of ~400-byte paths: more than one 1 MiB statement, so a transaction
+    const long = Array.from({ length: 3000 }, (_, i) => file(`${"d/".repeat(195)}${i}.mp4`));
+    expect(await recordListedPage(job, long, { cursor: "page-3" })).toEqual({ added: 3000, active: true });
+    expect(await state()).toEqual({ listingCursor: "page-3", listingDone: false });
+    expect(await recordListedPage(job, [], { cursor: null })).toEqual({ added: 0, active: true });
+    expect(await state()).toEqual({ listingCursor: null, listingDone: true });
+    expect(await db.importItem.count({ where: { jobId: job.id } })).toBe(3003);
+    // a job cancelled meanwhile: nothing recorded, the checkpoint stays, the scan is told to stop
+    await db.importJob.update({ where: { id: job.id }, data: { status: "cancelled", listingDone: false, listingCursor: "page-3" } });
+    expect(await recordListedPage(job, [file("late.mp4")], { cursor: "page-4" })).toEqual({ added: 0, active: false });
+    expect(await state()).toEqual({ listingCursor: "page-3", listingDone: false });
+    expect(await db.importItem.count({ where: { jobId: job.id } })).toBe(3003);
+  });
+
   it("a job deleted while a page is being recorded waits for that page and takes its items with it", async () => {
     const { recordListedFiles } = await import("@/lib/imports/classify");
     const { newId } = await import("@/lib/ids");
