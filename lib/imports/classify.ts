@@ -69,19 +69,11 @@ export async function recordListedPage(
   files: RemoteObject[],
   checkpoint: ListingCheckpoint,
 ): Promise<{ added: number; active: boolean }> {
+  // An empty page is one statement too (no rows, the checkpoint); the checkpoint rides on the last chunk.
   const chunks = [...chunkByBytes(files, sizeOfListed)];
-  if (chunks.length === 1) {
-    const r = await recordFiles(job, chunks, sql, checkpoint);
-    return { added: r.pending, active: r.active };
-  }
-  return sqlTransaction(async (q) => {
-    const added = (await recordFiles(job, chunks, q)).pending;
-    const after = await q(
-      `UPDATE import_jobs SET listing_cursor = $2, listing_done = $3, updated_at = now() WHERE id = $1 AND status IN (${ACTIVE_SQL}) RETURNING status`,
-      [job.id, checkpoint.cursor, checkpoint.cursor === null],
-    );
-    return { added, active: after.length === 1 };
-  });
+  if (chunks.length === 0) chunks.push([]);
+  const r = chunks.length === 1 ? await recordFiles(job, chunks, sql, checkpoint) : await sqlTransaction((q) => recordFiles(job, chunks, q, checkpoint));
+  return { added: r.pending, active: r.active };
 }
 
 const ACTIVE_SQL = "'pending', 'scanning', 'importing'";
@@ -95,7 +87,8 @@ async function recordFiles(
   const dedupe = job.importMode === "new_only";
   let pending = 0;
   let active = false;
-  for (const batch of chunks) {
+  for (const [n, batch] of chunks.entries()) {
+    const ck = n === chunks.length - 1 ? checkpoint : undefined;
     const reasons = batch.map(listingSkipReason);
     const [row] = await q<{ pending: number; active: boolean }>(
       // The job's row is locked once for the statement (FOR KEY SHARE: what a foreign key would take for
@@ -120,13 +113,13 @@ async function recordFiles(
          FROM c
          ON CONFLICT DO NOTHING
          RETURNING status)${
-       checkpoint
+       ck
          ? `,
        ck AS (
          UPDATE import_jobs SET listing_cursor = $9, listing_done = $9::text IS NULL, updated_at = now()
          WHERE id = $1 AND status IN (${ACTIVE_SQL}) RETURNING 1)`
          : ""}
-       SELECT (count(*) FILTER (WHERE status = 'pending'))::int AS pending, ${checkpoint ? "EXISTS (SELECT 1 FROM ck)" : "false"} AS active FROM ins`,
+       SELECT (count(*) FILTER (WHERE status = 'pending'))::int AS pending, ${ck ? "EXISTS (SELECT 1 FROM ck)" : "false"} AS active FROM ins`,
       [
         job.id,
         batch.map(() => newId("item")), batch.map((f) => f.path), batch.map((f) => f.version), batch.map((f) => f.etag),
@@ -134,7 +127,7 @@ async function recordFiles(
         // new_only: the source key of each file a video could already hold (sha256 here: the embedded
         // database's wasm sha256 took a fifth of a page's statement).
         batch.map((f, i) => (dedupe && reasons[i] === null ? sourceKeyOf(job.indexId, job.connectorId, f.path, f.version) : null)),
-        ...(checkpoint ? [checkpoint.cursor] : []),
+        ...(ck ? [ck.cursor] : []),
       ],
     );
     pending += row?.pending ?? 0;
