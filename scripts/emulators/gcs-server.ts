@@ -28,6 +28,46 @@ import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import { crc32c } from "./gcs-crc32c";
 
+/**
+ * A partial response (the JSON API's `fields` parameter): `a,b(c,d),e/f` keeps only those members, a
+ * selection inside parentheses applying to each element of an array. What a client does not ask for
+ * is dropped, as the real service does, so a client that forgets a field it reads sees it missing.
+ */
+export function selectFields(value: unknown, fields: string): unknown {
+  const parse = (s: string, at: { i: number }): Map<string, Map<string, unknown> | null> => {
+    const out = new Map<string, Map<string, unknown> | null>();
+    while (at.i < s.length && s[at.i] !== ")") {
+      let name = "";
+      while (at.i < s.length && !",()".includes(s[at.i])) name += s[at.i++];
+      name = name.trim();
+      if (!name) throw new HttpError(400, `Invalid field selection: ${fields}`);
+      let sub: Map<string, unknown> | null = null;
+      if (s[at.i] === "(") {
+        at.i++;
+        sub = parse(s, at) as Map<string, unknown>;
+        if (s[at.i++] !== ")") throw new HttpError(400, `Invalid field selection: ${fields}`);
+      }
+      // a/b is b inside a
+      const [head, ...rest] = name.split("/");
+      const nested = rest.reduceRight<Map<string, unknown> | null>((acc, part) => new Map([[part, acc]]), sub);
+      out.set(head, nested);
+      if (s[at.i] === ",") at.i++;
+    }
+    return out;
+  };
+  const apply = (v: unknown, sel: Map<string, unknown> | null): unknown => {
+    if (sel === null || v === null || typeof v !== "object") return v;
+    if (Array.isArray(v)) return v.map((e) => apply(e, sel));
+    const o: Record<string, unknown> = {};
+    for (const [k, s] of sel) if (k in (v as Record<string, unknown>)) o[k] = apply((v as Record<string, unknown>)[k], s as Map<string, unknown> | null);
+    return o;
+  };
+  const at = { i: 0 };
+  const sel = parse(fields, at);
+  if (at.i !== fields.length) throw new HttpError(400, `Invalid field selection: ${fields}`);
+  return apply(value, sel as Map<string, unknown>);
+}
+
 export interface GcsEmulatorOptions {
   /** TCP port; 0 (default) picks a free one. */
   port?: number;
@@ -803,7 +843,7 @@ export async function startGcsEmulator(options: GcsEmulatorOptions = {}): Promis
     if (more && last) out.nextPageToken = Buffer.from(JSON.stringify(last)).toString("base64url");
     if (prefixes.length) out.prefixes = prefixes;
     if (items.length) out.items = items;
-    sendJson(res, 200, out);
+    sendJson(res, 200, q.get("fields") ? selectFields(out, q.get("fields")!) : out);
   };
 
   // ---------------- uploads

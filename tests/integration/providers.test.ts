@@ -496,6 +496,11 @@ describe.each(SUBJECTS)("storage provider contract: $name", (subject) => {
     const listed = (await p.list({ prefix: `${base}rt/`, pageSize: 10 })).objects;
     expect(listed.map((o) => o.path)).toEqual([key]);
     expect(listed[0]).toMatchObject({ size: 18, version: again.version });
+    // A listed entry carries what stat says (a listing does not carry the content type on S3).
+    const st2 = (await p.stat(key))!;
+    expect(listed[0]).toMatchObject({ path: key, size: 18, version: st2.version, etag: st2.etag });
+    expect(Math.abs(listed[0].lastModified.getTime() - st2.lastModified.getTime())).toBeLessThan(1000);
+    if (subject.name.startsWith("gcs")) expect(listed[0].contentType).toBe("text/plain");
   });
 
   it("zero-byte object", async () => {

@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { CRC32C, Storage, type Bucket } from "@google-cloud/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crc32c, crc32cBase64 } from "../../scripts/emulators/gcs-crc32c";
-import { startGcsEmulator, type GcsEmulator } from "../../scripts/emulators/gcs-server";
+import { selectFields, startGcsEmulator, type GcsEmulator } from "../../scripts/emulators/gcs-server";
 
 const { privateKey, publicKey } = generateKeyPairSync("rsa", {
   modulusLength: 2048,
@@ -296,6 +296,22 @@ describe("gcs emulator driven by @google-cloud/storage", () => {
       expect(page1.map((f) => f.name)).toEqual(expected.slice(0, 7));
       const [page2] = await bucket.getFiles({ ...(next1 as object), autoPaginate: false });
       expect(page2.map((f) => f.name)).toEqual(expected.slice(7, 14));
+    });
+
+    it("answers a partial response (fields): only the members asked for, inside every item", async () => {
+      const fields = "items(name,size,generation),nextPageToken";
+      const [items, next, resp] = (await bucket.getFiles({ prefix: "many/", autoPaginate: false, maxResults: 3, fields })) as unknown as [
+        Record<string, unknown>[],
+        { pageToken?: string } | null,
+        Record<string, unknown>,
+      ];
+      expect(items.map((m) => m.name)).toEqual(expected.slice(0, 3));
+      for (const m of items) expect(Object.keys(m).sort()).toEqual(["generation", "name", "size"]);
+      expect(Object.keys(resp).sort()).toEqual(["items", "nextPageToken"]);
+      expect(next?.pageToken).toBeTruthy();
+      // a/b selects b inside a; a malformed selection is a 400
+      expect(selectFields({ a: { b: 1, c: 2 }, d: [{ e: 1, f: 2 }] }, "a/b,d(f)")).toEqual({ a: { b: 1 }, d: [{ f: 2 }] });
+      await expect(bucket.getFiles({ prefix: "many/", autoPaginate: false, fields: "items(name" })).rejects.toMatchObject({ code: 400 });
     });
 
     it("autoPaginates to all objects", async () => {
