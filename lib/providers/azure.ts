@@ -8,6 +8,7 @@
  * blocks, 4 in flight).
  * `version` and `etag` are the blob ETag without quotes.
  */
+import type { Pipeline } from "@azure/core-rest-pipeline";
 import { ClientSecretCredential, type ClientSecretCredentialOptions } from "@azure/identity";
 import {
   AnonymousCredential,
@@ -29,6 +30,7 @@ import {
   sizeMismatch,
   stripQuotes,
 } from "./common";
+import { fastAzureListPolicy, withFastAzureList, type AzureListEntry } from "./azure-list-xml";
 import { mapAzureError, type ErrorContext } from "./errors";
 import type { ByteRange, CheckOptions, ListPage, ListQuery, RemoteObject, StorageProvider, WriteInfo } from "./types";
 
@@ -53,6 +55,8 @@ export interface AzureProviderConfig {
   maxTries?: number;
   /** Client-side deadline for list / stat / remove calls, in ms (default 60 s). */
   timeoutMs?: number;
+  /** Read listing answers with the fast reader (azure-list-xml.ts; default true); false: the SDK's parser. */
+  fastList?: boolean;
 }
 
 export const AZURE_BLOCK_SIZE = 4 * 1024 * 1024;
@@ -116,6 +120,11 @@ export function createAzureProvider(cfg: AzureProviderConfig): StorageProvider {
     }
   }
   const container = service.getContainerClient(cfg.container);
+  // The fast listing reader joins the pipeline the container client shares with the service client
+  // (`storageClientContext` is the SDK's generated client; without it, listings keep the SDK's parser).
+  const corePipeline = (container as unknown as { storageClientContext?: { pipeline?: Pipeline } }).storageClientContext?.pipeline;
+  const fastList = (cfg.fastList ?? true) && corePipeline !== undefined;
+  if (fastList) corePipeline!.addPolicy(fastAzureListPolicy(), { afterPhase: "Retry" });
   const ctx = (op: string, path?: string): ErrorContext => ({ op, path, bucket: cfg.container, secrets });
   const deadline = () => AbortSignal.timeout(cfg.timeoutMs ?? 60_000);
 
@@ -129,6 +138,11 @@ export function createAzureProvider(cfg: AzureProviderConfig): StorageProvider {
       version: etag ?? "",
       etag,
     };
+  };
+
+  const fromEntry = (b: AzureListEntry): RemoteObject => {
+    const etag = stripQuotes(b.etag);
+    return { path: b.name, size: b.size, lastModified: b.lastModified, contentType: b.contentType || null, version: etag ?? "", etag };
   };
 
   async function stat(path: string): Promise<RemoteObject | null> {
@@ -169,21 +183,28 @@ export function createAzureProvider(cfg: AzureProviderConfig): StorageProvider {
       const settings = { continuationToken: token, maxPageSize: clampPageSize(q.pageSize) };
       const options = { prefix: q.prefix || undefined, abortSignal: deadline() };
       try {
-        if (q.delimiter) {
-          const res = await container.listBlobsByHierarchy(q.delimiter, options).byPage(settings).next();
+        const call = async () => {
+          if (q.delimiter) {
+            const res = await container.listBlobsByHierarchy(q.delimiter, options).byPage(settings).next();
+            const page = res.done ? undefined : res.value;
+            return {
+              objects: (page?.segment.blobItems ?? []).map(fromItem),
+              prefixes: (page?.segment.blobPrefixes ?? []).map((p) => p.name),
+              next: page?.continuationToken,
+            };
+          }
+          const res = await container.listBlobsFlat(options).byPage(settings).next();
           const page = res.done ? undefined : res.value;
-          return {
-            objects: (page?.segment.blobItems ?? []).map(fromItem),
-            prefixes: (page?.segment.blobPrefixes ?? []).map((p) => p.name),
-            cursor: page?.continuationToken ? encodeCursor(page.continuationToken, q.prefix, q.delimiter) : undefined,
-          };
-        }
-        const res = await container.listBlobsFlat(options).byPage(settings).next();
-        const page = res.done ? undefined : res.value;
+          return { objects: (page?.segment.blobItems ?? []).map(fromItem), prefixes: [], next: page?.continuationToken };
+        };
+        const { result, page } = fastList ? await withFastAzureList(call) : { result: await call(), page: null };
+        const listed = page
+          ? { objects: page.blobs.map(fromEntry), prefixes: page.prefixes, next: page.nextMarker }
+          : result;
         return {
-          objects: (page?.segment.blobItems ?? []).map(fromItem),
-          prefixes: [],
-          cursor: page?.continuationToken ? encodeCursor(page.continuationToken, q.prefix) : undefined,
+          objects: listed.objects,
+          prefixes: listed.prefixes,
+          cursor: listed.next ? encodeCursor(listed.next, q.prefix, q.delimiter) : undefined,
         };
       } catch (err) {
         throw mapAzureError(err, ctx("list", q.prefix));
