@@ -10,6 +10,7 @@ import { isStorageError } from "@/lib/providers/errors";
 import { classifyFiles, recordListedFiles, sourceKeyOf } from "@/lib/imports/classify";
 import { maybeFinish, startRunners } from "@/lib/imports/jobs";
 import { onImportJobFinished } from "@/lib/imports/hooks";
+import { ACTIVE_IMPORT_STATUSES } from "@/lib/imports/statuses";
 import { refreshProgress } from "@/lib/imports/progress";
 import { recordEvent } from "@/lib/events/record-event";
 import { startPromptRun } from "@/lib/prompt-runs/prompt-runs";
@@ -21,7 +22,6 @@ import type { z } from "zod";
 export const MAX_CONSECUTIVE_FAILURES = 5;
 /** A scan that has not finished within this long (worker died) can be taken over by another worker. */
 const SCAN_LEASE_SECONDS = 15 * 60;
-const ACTIVE_JOB = ["pending", "scanning", "importing"];
 
 export const scanAutomationJob = defineJob<{ automationId: string }>(
   "automations.scan",
@@ -60,7 +60,7 @@ export async function scanAutomation(automationId: string): Promise<ScanOutcome>
     if (!a || a.type !== "import" || !a.enabled || a.paused) return { result: "skipped", reason: "inactive" };
     if (a.lastImportJobId && !a.scanJobId) {
       const last = await db.importJob.findUnique({ where: { id: a.lastImportJobId }, select: { status: true } });
-      if (last && ACTIVE_JOB.includes(last.status)) return { result: "skipped", reason: "job_running" };
+      if (last && ACTIVE_IMPORT_STATUSES.includes(last.status)) return { result: "skipped", reason: "job_running" };
     }
     try {
       const outcome = await listAndQueue(a);

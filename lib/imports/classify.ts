@@ -4,6 +4,7 @@ import { chunkByBytes } from "@/lib/db/batches";
 import { newId } from "@/lib/ids";
 import { mediaTypeOf } from "@/lib/media/media-types";
 import type { RemoteObject } from "@/lib/providers/types";
+import { ACTIVE_IMPORT_STATUSES_SQL } from "./schemas";
 import { importSettings } from "./settings";
 
 export type SkipReason = "already_imported" | "unsupported_media_type" | "empty_file" | "too_large";
@@ -76,8 +77,6 @@ export async function recordListedPage(
   return { added: r.pending, active: r.active };
 }
 
-const ACTIVE_SQL = "'pending', 'scanning', 'importing'";
-
 async function recordFiles(
   job: { id: string; indexId: string; connectorId: string; importMode: string },
   chunks: RemoteObject[][],
@@ -94,7 +93,7 @@ async function recordFiles(
       // The job's row is locked once for the statement (FOR KEY SHARE: what a foreign key would take for
       // every row): the job cannot be deleted before this commits, and its items go with it after.
       `WITH job AS (
-         SELECT 1 FROM import_jobs j WHERE j.id = $1 AND j.status IN (${ACTIVE_SQL}) FOR KEY SHARE),
+         SELECT 1 FROM import_jobs j WHERE j.id = $1 AND j.status IN (${ACTIVE_IMPORT_STATUSES_SQL}) FOR KEY SHARE),
        t AS (
          SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[])
            AS t(id, path, version, etag, size_bytes, reason, source_key)),
@@ -117,7 +116,7 @@ async function recordFiles(
          ? `,
        ck AS (
          UPDATE import_jobs SET listing_cursor = $9, listing_done = $9::text IS NULL, updated_at = now()
-         WHERE id = $1 AND status IN (${ACTIVE_SQL}) RETURNING 1)`
+         WHERE id = $1 AND status IN (${ACTIVE_IMPORT_STATUSES_SQL}) RETURNING 1)`
          : ""}
        SELECT (count(*) FILTER (WHERE status = 'pending'))::int AS pending, ${ck ? "EXISTS (SELECT 1 FROM ck)" : "false"} AS active FROM ins`,
       [

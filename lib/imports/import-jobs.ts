@@ -7,11 +7,10 @@ import { enqueue, getBoss, wakeWorkers } from "@/lib/jobs/queue";
 import { assertConnectorScope, assertConnectorUsable, getConnector } from "@/lib/connectors/connectors";
 import { registerConnectorUsageCheck } from "@/lib/connectors/usage";
 import { getIndex } from "@/lib/indexes/indexes";
-import { CreateImportJobBody, ListImportJobsQuery, TERMINAL_IMPORT_STATUSES } from "./schemas";
+import { ACTIVE_IMPORT_STATUSES, CreateImportJobBody, ListImportJobsQuery, TERMINAL_IMPORT_STATUSES } from "./schemas";
 import { scanImportJob, startRunners } from "./jobs";
 import { refreshProgress } from "./progress";
 
-const ACTIVE = ["pending", "scanning", "importing"];
 
 export async function createImportJob(
   workspaceId: string,
@@ -71,7 +70,7 @@ export async function listImportJobs(workspaceId: string, q: z.infer<typeof List
 export async function cancelImportJob(workspaceId: string, jobId: string) {
   const job = await getImportJob(workspaceId, jobId);
   const r = await db.importJob.updateMany({
-    where: { id: job.id, status: { in: ACTIVE } },
+    where: { id: job.id, status: { in: ACTIVE_IMPORT_STATUSES } },
     data: { status: "cancelled", completedAt: new Date(), currentFile: null },
   });
   if (r.count === 0) throw new ApiError("invalid_state_transition", `Import job ${jobId} is ${job.status}; only a pending, scanning or importing job can be cancelled.`);
@@ -120,6 +119,6 @@ export async function listImportItems(workspaceId: string, jobId: string, q: { s
 }
 
 registerConnectorUsageCheck(async (workspaceId, connectorId) => {
-  const jobs = await db.importJob.findMany({ where: { workspaceId, connectorId, status: { in: ACTIVE } }, select: { id: true }, take: 20 });
+  const jobs = await db.importJob.findMany({ where: { workspaceId, connectorId, status: { in: ACTIVE_IMPORT_STATUSES } }, select: { id: true }, take: 20 });
   return jobs.map((j) => j.id);
 });

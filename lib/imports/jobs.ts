@@ -13,10 +13,10 @@ import type { ImportItem, ImportJob } from "@/lib/generated/prisma/client";
 import { recordListedPage } from "./classify";
 import { placeFile, recordPlacedFiles, type FileOutcome, type PlacedFile } from "./import-file";
 import { deferProgressRefresh, finishIfDone, refreshProgress, refreshProgressThrottled } from "./progress";
+import { ACTIVE_IMPORT_STATUSES } from "./schemas";
 import { importSettings } from "./settings";
 import { runImportJobFinishedHooks } from "./hooks";
 
-const ACTIVE = ["pending", "scanning", "importing"];
 const PAGES_PER_SCAN_STEP = 20;
 /** A runner re-reads its job's status (a cancel) at most this often while files keep coming. */
 const STATUS_CHECK_MS = 500;
@@ -28,7 +28,7 @@ export const scanImportJob = defineJob<{ jobId: string }>(
   "imports.scan",
   async ({ jobId }) => {
     const job = await db.importJob.findUnique({ where: { id: jobId } });
-    if (!job || !ACTIVE.includes(job.status) || job.listingDone) return;
+    if (!job || !ACTIVE_IMPORT_STATUSES.includes(job.status) || job.listingDone) return;
     const provider = await openSource(job);
     if (!provider) return;
     const matcher = buildMatcher(job.sourcePrefix, job.filePattern);
@@ -95,7 +95,7 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
   async ({ jobId, slot }) => {
     const started = Date.now();
     const job = await db.importJob.findUnique({ where: { id: jobId } });
-    if (!job || !ACTIVE.includes(job.status)) return;
+    if (!job || !ACTIVE_IMPORT_STATUSES.includes(job.status)) return;
     const store = mediaStore();
     const provider = await openSource(job);
     if (!provider) return;
@@ -107,7 +107,7 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
         status = await db.importJob.findUnique({ where: { id: jobId }, select: { status: true, listingDone: true } });
         checkedAt = Date.now();
       }
-      return !!status && ACTIVE.includes(status.status);
+      return !!status && ACTIVE_IMPORT_STATUSES.includes(status.status);
     };
     let batchSize = 1;
     while (Date.now() - started < importSettings.stepSeconds * 1000) {
@@ -281,7 +281,7 @@ export async function startRunners(job: Pick<ImportJob, "id">): Promise<void> {
 
 /** Ends the job once listing is done and no file is pending or in flight. Exactly one caller wins. */
 export async function maybeFinish(jobId: string): Promise<void> {
-  const finished = await finishIfDone(jobId, ACTIVE);
+  const finished = await finishIfDone(jobId, ACTIVE_IMPORT_STATUSES);
   if (!finished) return;
   const job = await db.importJob.findUnique({ where: { id: jobId } });
   if (!job) return; // deleted meanwhile
@@ -303,7 +303,7 @@ async function openSource(job: ImportJob) {
 }
 
 async function failJob(job: ImportJob, message: string): Promise<void> {
-  const won = await db.importJob.updateMany({ where: { id: job.id, status: { in: ACTIVE } }, data: { status: "failed", errorMessage: message.slice(0, 1000), completedAt: new Date(), currentFile: null } });
+  const won = await db.importJob.updateMany({ where: { id: job.id, status: { in: ACTIVE_IMPORT_STATUSES } }, data: { status: "failed", errorMessage: message.slice(0, 1000), completedAt: new Date(), currentFile: null } });
   if (won.count === 1) {
     await refreshProgress(job.id);
     await recordEvent({ workspaceId: job.workspaceId, type: "import_job.failed", indexId: job.indexId, data: { job_id: job.id, index_id: job.indexId, error: message.slice(0, 500) } });

@@ -1,7 +1,8 @@
 import { z } from "zod";
 
-export const IMPORT_STATUSES = ["pending", "scanning", "importing", "completed", "failed", "cancelled"] as const;
-export const TERMINAL_IMPORT_STATUSES = ["completed", "failed", "cancelled"] as const;
+import { IMPORT_STATUSES } from "./statuses";
+
+export { ACTIVE_IMPORT_STATUSES, ACTIVE_IMPORT_STATUSES_SQL, IMPORT_STATUSES, TERMINAL_IMPORT_STATUSES } from "./statuses";
 export const SKIP_REASONS = ["already_imported", "unsupported_media_type", "empty_file", "too_large"] as const;
 export const ITEM_STATUSES = ["pending", "importing", "imported", "failed", "skipped"] as const;
 

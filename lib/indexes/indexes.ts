@@ -4,6 +4,7 @@ import { newId } from "@/lib/ids";
 import { ApiError } from "@/lib/api/errors";
 import { iso } from "@/lib/api/serialize";
 import { pageByIdDesc } from "@/lib/api/pagination";
+import { ACTIVE_IMPORT_STATUSES } from "@/lib/imports/statuses";
 import { logger } from "@/lib/logger";
 import type { Index } from "@/lib/generated/prisma/client";
 import { CreateIndexBody, UpdateIndexBody, type IndexObject } from "./schemas";
@@ -52,7 +53,7 @@ export async function updateIndex(workspaceId: string, indexId: string, input: z
 
 /** Deletes the index, its videos (cascade) and their bytes in the media store. */
 export async function deleteIndex(workspaceId: string, indexId: string) {
-  const active = await db.importJob.count({ where: { workspaceId, indexId, status: { in: ["pending", "scanning", "importing"] } } });
+  const active = await db.importJob.count({ where: { workspaceId, indexId, status: { in: ACTIVE_IMPORT_STATUSES } } });
   if (active) throw new ApiError("invalid_state_transition", `Index ${indexId} has ${active} running import job(s); cancel them first.`);
   const runs = await db.promptRun.count({ where: { workspaceId, indexId, status: { in: ["pending", "processing"] } } });
   if (runs) throw new ApiError("invalid_state_transition", `Index ${indexId} has ${runs} running prompt run(s); cancel them first.`);

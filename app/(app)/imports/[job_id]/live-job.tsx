@@ -6,6 +6,7 @@ import { cancelImportAction, importJobStatusAction, retryImportAction } from "..
 import { formatBytes } from "../../connectors/ui";
 import { JobStatusBadge } from "../ui";
 import { ProgressBar } from "@/components/progress-bar";
+import { ACTIVE_IMPORT_STATUSES } from "@/lib/imports/statuses";
 
 type Job = {
   job_id: string; status: string; target_index_id: string; connector_id: string; source_prefix: string; file_pattern: string; import_mode: string;
@@ -14,7 +15,6 @@ type Job = {
   failed_files: { path: string; error: string }[]; skipped_files: { path: string; reason: string }[];
 };
 
-const ACTIVE = ["pending", "scanning", "importing"];
 
 /** The job page polls every second while the job runs (server action; no extra API surface). */
 export function LiveJob({ initial }: { initial: Job }) {
@@ -22,7 +22,7 @@ export function LiveJob({ initial }: { initial: Job }) {
   const [error, setError] = useState<string | null>(null);
   const [pending, start] = useTransition();
   useEffect(() => {
-    if (!ACTIVE.includes(job.status)) return;
+    if (!ACTIVE_IMPORT_STATUSES.includes(job.status)) return;
     const t = setTimeout(async () => {
       const r = await importJobStatusAction(job.job_id);
       if (r?.ok) setJob(r.data as Job);
@@ -49,10 +49,10 @@ export function LiveJob({ initial }: { initial: Job }) {
         <div className="field"><label>Files: {done} of {p.total_files} ({pctFiles}%)</label><ProgressBar pct={pctFiles} /></div>
         <div className="field"><label>Bytes: {formatBytes(p.bytes_transferred)} of {formatBytes(p.total_bytes)} ({pctBytes}%)</label><ProgressBar pct={pctBytes} /></div>
         <p data-testid="job-counts">{p.imported} imported · {p.failed} failed · {p.skipped} skipped</p>
-        {p.current_file && ACTIVE.includes(job.status) && <p className="muted">Current file: <code>{p.current_file}</code></p>}
+        {p.current_file && ACTIVE_IMPORT_STATUSES.includes(job.status) && <p className="muted">Current file: <code>{p.current_file}</code></p>}
         {job.error_message && <p className="form-error">{job.error_message}</p>}
         <div className="actions">
-          {ACTIVE.includes(job.status) && <button type="button" className="danger" disabled={pending} onClick={() => act(cancelImportAction)}>Cancel</button>}
+          {ACTIVE_IMPORT_STATUSES.includes(job.status) && <button type="button" className="danger" disabled={pending} onClick={() => act(cancelImportAction)}>Cancel</button>}
           {["completed", "failed"].includes(job.status) && p.failed > 0 && <button type="button" disabled={pending} onClick={() => act(retryImportAction)}>Retry failed files</button>}
         </div>
         {error && <p className="form-error">{error}</p>}
