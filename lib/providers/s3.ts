@@ -51,7 +51,7 @@ export interface S3ProviderConfig {
   /** Milliseconds: TCP/TLS connect (10 s), request until response headers (120 s), socket idle (300 s). */
   timeouts?: { connectMs?: number; requestMs?: number; socketIdleMs?: number };
   /** Reads and listings from a custom endpoint with path-style addressing skip the SDK's middleware (s3-lean.ts); default true. */
-  leanGet?: boolean;
+  leanRequests?: boolean;
 }
 
 export const S3_PART_SIZE = 8 * 1024 * 1024;
@@ -87,7 +87,7 @@ export function createS3Provider(cfg: S3ProviderConfig): StorageProvider {
   }
   const client = new S3Client(clientConfig);
   const lean =
-    custom && clientConfig.forcePathStyle && cfg.leanGet !== false
+    custom && clientConfig.forcePathStyle && cfg.leanRequests !== false
       ? createLeanS3({
           endpoint: cfg.endpoint!,
           bucket: cfg.bucket,

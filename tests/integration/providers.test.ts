@@ -289,20 +289,20 @@ const SUBJECTS: Subject[] = [
     // the path AWS itself and every request the lean path hands back take.
     name: `s3 (${S3_KIND}), reads and listings through the SDK only`,
     slug: "s3-sdk",
-    make: () => createStorageProvider(s3Config({ leanGet: false })),
+    make: () => createStorageProvider(s3Config({ leanRequests: false })),
     wrongCredentials:
       S3_KIND === "fauxqs"
         ? { skip: "fauxqs checks no credentials (GANTRY_TEST_S3_KIND=fauxqs)" }
         : () => ({
             provider: createStorageProvider(
-              s3Config({ credentials: { accessKeyId: emu.env.s3!.accessKeyId, secretAccessKey: FAKE_S3_SECRET }, leanGet: false }),
+              s3Config({ credentials: { accessKeyId: emu.env.s3!.accessKeyId, secretAccessKey: FAKE_S3_SECRET }, leanRequests: false }),
             ),
             secrets: [FAKE_S3_SECRET],
           }),
-    missingBucket: () => createStorageProvider(s3Config({ bucket: MISSING_BUCKET, leanGet: false })),
+    missingBucket: () => createStorageProvider(s3Config({ bucket: MISSING_BUCKET, leanRequests: false })),
     unreachable: () => ({
       provider: createStorageProvider(
-        s3Config({ endpoint: closedEndpoint(), credentials: { accessKeyId: "AKIAGANTRYTEST", secretAccessKey: FAKE_S3_SECRET }, leanGet: false }),
+        s3Config({ endpoint: closedEndpoint(), credentials: { accessKeyId: "AKIAGANTRYTEST", secretAccessKey: FAKE_S3_SECRET }, leanRequests: false }),
       ),
       secrets: [FAKE_S3_SECRET],
     }),
