@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { api } from "../helpers/api";
 import { newWorkspace } from "../helpers/fixtures";
 import { useStorageEmulators, type StorageEmulators } from "../helpers/emulators";
@@ -461,7 +461,7 @@ describe("claiming and recording files in batches", () => {
     expect(stale.map((i) => [ids.indexOf(i.id), i.attempts])).toEqual([[5, 2], [6, 2]]);
   });
 
-  it("records a batch in one statement where it can and each other file on its own: taken source keys, earlier attempts", async () => {
+  it("records a mixed batch: the clean files together, each other file on its own (taken source keys, earlier attempts)", async () => {
     const { recordPlacedFiles } = await import("@/lib/imports/import-file");
     const { sourceKeyOf } = await import("@/lib/imports/classify");
     const { parseMediaStore } = await import("@/lib/media/store");
@@ -501,6 +501,35 @@ describe("claiming and recording files in batches", () => {
         expect(events.filter((e) => (e.data as { video_id: string }).video_id === v.id)).toHaveLength(1);
       }
     }
+  });
+
+  it("records a batch of clean files (no taken key, first attempts, no webhook) with exactly one statement", async () => {
+    const { recordPlacedFiles } = await import("@/lib/imports/import-file");
+    const { parseMediaStore } = await import("@/lib/media/store");
+    const pg = (await import("pg")).default;
+    const { mkdtempSync } = await import("node:fs");
+    const os = await import("node:os");
+    const dir = mkdtempSync(`${os.tmpdir()}/gantry-record-`);
+    const store = parseMediaStore(`file:${dir}/media`, dir);
+    const facts = { container: "mp4", duration_seconds: 1, bit_rate: 1000, video: null, audio: null, media_type: "video" as const };
+    const { job, ids } = await jobWith([10, 10, 10, 10, 10], "new_only");
+    await db.importItem.updateMany({ where: { jobId: job.id }, data: { status: "importing", attempts: 1 } });
+    const items = await db.importItem.findMany({ where: { jobId: job.id }, orderBy: { id: "asc" } });
+    const placed = items.map((item) => ({ item, key: `k/${item.id}`, r: { sha256: "0".repeat(64), bytes: 10, facts } }));
+    // Every statement of this process, Prisma's included (its adapter shares the pool), runs through a
+    // pg.Client's query (pg.Pool#query too): count them.
+    const spy = vi.spyOn(pg.Client.prototype, "query");
+    let statements: number;
+    try {
+      const out = await recordPlacedFiles(job, store, placed);
+      statements = spy.mock.calls.length;
+      expect(ids.map((id) => out.get(id)?.status)).toEqual(Array(5).fill("imported"));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(statements).toBe(1);
+    expect(await db.video.count({ where: { importJobId: job.id } })).toBe(5);
+    expect(await db.importItem.count({ where: { jobId: job.id, status: "imported" } })).toBe(5);
   });
 
   /** `n` copies of the MP4 fixture as f0.mp4… in a local source, a job listing them (claimed), a media store. */
