@@ -4,7 +4,7 @@ import { chunkByBytes } from "@/lib/db/batches";
 import { newId } from "@/lib/ids";
 import { mediaTypeOf } from "@/lib/media/media-types";
 import type { RemoteObject } from "@/lib/providers/types";
-import { ACTIVE_IMPORT_STATUSES_SQL } from "./schemas";
+import { ACTIVE_IMPORT_STATUSES_SQL } from "./statuses";
 import { importSettings } from "./settings";
 
 export type SkipReason = "already_imported" | "unsupported_media_type" | "empty_file" | "too_large";

@@ -13,7 +13,7 @@ import type { ImportItem, ImportJob } from "@/lib/generated/prisma/client";
 import { recordListedPage } from "./classify";
 import { placeFile, recordPlacedFiles, type FileOutcome, type PlacedFile } from "./import-file";
 import { deferProgressRefresh, finishIfDone, refreshProgress, refreshProgressThrottled } from "./progress";
-import { ACTIVE_IMPORT_STATUSES } from "./schemas";
+import { ACTIVE_IMPORT_STATUSES } from "./statuses";
 import { importSettings } from "./settings";
 import { runImportJobFinishedHooks } from "./hooks";
 

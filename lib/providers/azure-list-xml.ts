@@ -49,7 +49,8 @@ export function parseListBlobs(x: string): AzureListPage {
   // Encoded), so a document with one goes to the SDK, to read exactly as it would.
   if (x.indexOf("&#") !== -1) throw new XmlUnsupported("numeric character reference");
   const page: AzureListPage = { blobs: [], prefixes: [], nextMarker: undefined };
-  let blob: { name?: string; size?: string; lastModified?: string; etag?: string; contentType?: string } | null = null;
+  type Pending = { name?: string; size?: string; lastModified?: string; etag?: string; contentType?: string };
+  let blob: Pending | null = null;
   let prefix: string | undefined;
   let nameAttrs = "";
   scanXml(x, "EnumerationResults", {
@@ -59,11 +60,11 @@ export function parseListBlobs(x: string): AzureListPage {
     },
     close(parents, name, text) {
       const depth = parents.length;
+      const b: Pending | null = blob;
       if (depth === 1) {
         if (name === "NextMarker") page.nextMarker = text;
       } else if (depth === 2 && parents[1] === "Blobs") {
         if (name === "Blob") {
-          const b = blob;
           if (!b || b.name === undefined) throw new XmlUnsupported("Blob without a Name");
           const size = Number(b.size);
           if (b.size === undefined || b.size.trim() === "" || !Number.isFinite(size)) throw new XmlUnsupported("Content-Length is not a number");
@@ -78,11 +79,10 @@ export function parseListBlobs(x: string): AzureListPage {
         }
       } else if (depth === 3 && parents[1] === "Blobs") {
         if (name === "Name") {
-          if (parents[2] === "Blob" && blob) (blob as { name?: string }).name = nameOf(text, nameAttrs);
+          if (parents[2] === "Blob" && b) b.name = nameOf(text, nameAttrs);
           else if (parents[2] === "BlobPrefix") prefix = nameOf(text, nameAttrs);
         }
-      } else if (depth === 4 && parents[2] === "Blob" && parents[3] === "Properties" && blob) {
-        const b = blob as { size?: string; lastModified?: string; etag?: string; contentType?: string };
+      } else if (depth === 4 && parents[2] === "Blob" && parents[3] === "Properties" && b) {
         if (name === "Content-Length") b.size = text;
         else if (name === "Last-Modified") b.lastModified = text;
         else if (name === "Etag") b.etag = text;

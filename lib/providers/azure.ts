@@ -128,22 +128,12 @@ export function createAzureProvider(cfg: AzureProviderConfig): StorageProvider {
   const ctx = (op: string, path?: string): ErrorContext => ({ op, path, bucket: cfg.container, secrets });
   const deadline = () => AbortSignal.timeout(cfg.timeoutMs ?? 60_000);
 
-  const fromItem = (b: BlobItem): RemoteObject => {
-    const etag = stripQuotes(b.properties.etag);
-    return {
-      path: b.name,
-      size: b.properties.contentLength ?? 0,
-      lastModified: b.properties.lastModified,
-      contentType: b.properties.contentType || null,
-      version: etag ?? "",
-      etag,
-    };
-  };
-
   const fromEntry = (b: AzureListEntry): RemoteObject => {
     const etag = stripQuotes(b.etag);
     return { path: b.name, size: b.size, lastModified: b.lastModified, contentType: b.contentType || null, version: etag ?? "", etag };
   };
+  const fromItem = (b: BlobItem): RemoteObject =>
+    fromEntry({ name: b.name, size: b.properties.contentLength ?? 0, lastModified: b.properties.lastModified, etag: b.properties.etag, contentType: b.properties.contentType });
 
   async function stat(path: string): Promise<RemoteObject | null> {
     try {

@@ -32,9 +32,9 @@ export interface XmlVisitor {
   open?(parents: readonly string[], name: string, attrs: string): void;
   /**
    * An element closed under `parents`. `text` is its decoded text when it is a leaf (an element child
-   * resets what came before it), "" for a self-closing element; `hadText` says whether any text came.
+   * resets what came before it), "" for a self-closing element.
    */
-  close(parents: readonly string[], name: string, text: string, hadText: boolean): void;
+  close(parents: readonly string[], name: string, text: string): void;
 }
 
 /** Walks a document whose root must be `root`, calling the visitor per element. */
@@ -80,11 +80,10 @@ export function scanXml(x: string, root: string, visit: XmlVisitor): void {
       const name = x.slice(lt + 2, gt).trim();
       const open = stack.pop();
       if (open !== name) throw new XmlUnsupported(`mismatched tags <${open}> and </${name}>`);
-      const hadText = textOpen;
       const t = textOpen ? text : "";
       text = "";
       textOpen = false;
-      visit.close(stack, name, t, hadText);
+      visit.close(stack, name, t);
       i = gt + 1;
       continue;
     }
@@ -101,7 +100,7 @@ export function scanXml(x: string, root: string, visit: XmlVisitor): void {
     text = "";
     textOpen = false;
     visit.open?.(stack, name, x.slice(nameEnd, selfClosing ? gt - 1 : gt));
-    if (selfClosing) visit.close(stack, name, "", false);
+    if (selfClosing) visit.close(stack, name, "");
     else stack.push(name);
     i = gt + 1;
   }
