@@ -41,8 +41,10 @@ export async function classifyFiles(
  * Records one listing page as the job's items, classified in the same statement: the listing-only
  * reasons come from here, `already_imported` (new_only) from a probe of the videos' unique source key.
  * A page is one statement (chunkByBytes: up to 1 MiB) instead of a lookup plus inserts. ON CONFLICT DO
- * NOTHING: a page listed again after a crash adds nothing twice; a job no longer active (or deleted)
- * gets nothing. The only writer of import_items rows (they have no foreign key: see
+ * NOTHING: files recorded again after a crash add nothing twice (here a skipped file is an import_items
+ * row, under its unique index: an automation's files have no listing checkpoint to record them
+ * exactly once, see recordListedPage); a job no longer active (or deleted) gets nothing. With
+ * recordListedPage the only writer of import_items and import_skips rows (they have no foreign key: see
  * prisma/schema.prisma). Returns how many files it added for import.
  */
 export async function recordListedFiles(
@@ -56,14 +58,20 @@ export async function recordListedFiles(
 /** Array-literal bytes of a listed file: each value quoted and escaped (a path of quotes/backslashes can double). */
 const sizeOfListed = (f: RemoteObject) => 2 * (Buffer.byteLength(f.path) + Buffer.byteLength(f.version) + Buffer.byteLength(f.etag ?? "")) + 150;
 
-/** Where a scan's page leaves the listing: the cursor of the next page (null: the listing is done). */
-export type ListingCheckpoint = { cursor: string | null };
+/**
+ * Where a scan's page sits in the listing: `from`, the cursor it was listed at (null: the listing's
+ * start), and `cursor`, the next page's (null: the listing is done).
+ */
+export type ListingCheckpoint = { from: string | null; cursor: string | null };
 
 /**
- * A scan's page: its files recorded (recordListedFiles) and the job's listing checkpoint moved past it,
- * atomically. A page that fits one statement (the usual 1,000 files) is one statement with the checkpoint
- * inside it — no explicit transaction, three round trips fewer per page than BEGIN, insert, UPDATE,
- * COMMIT —, a larger one a transaction. `active`: the job was still active (its checkpoint moved).
+ * A scan's page: its files recorded and the job's listing checkpoint moved past it, atomically and
+ * exactly once. A compare-and-set on the checkpoint (the job's cursor still `from`) makes a page listed
+ * twice (a scan step that outlived its lease and its successor) record nothing the second time, so
+ * skipped files go to import_skips, which has no unique index to catch a duplicate (see
+ * prisma/schema.prisma). A page that fits one statement (the usual 1,000 files) is one statement with
+ * the checkpoint inside it (no BEGIN, UPDATE, COMMIT round trips), a larger one a transaction.
+ * `active`: the job was still active and at this checkpoint (it moved); false tells the scan to stop.
  */
 export async function recordListedPage(
   job: { id: string; indexId: string; connectorId: string; importMode: string },
@@ -81,19 +89,22 @@ async function recordFiles(
   job: { id: string; indexId: string; connectorId: string; importMode: string },
   chunks: RemoteObject[][],
   q: SqlQuery,
-  checkpoint?: ListingCheckpoint,
+  page?: ListingCheckpoint,
 ): Promise<{ pending: number; active: boolean }> {
   const dedupe = job.importMode === "new_only";
   let pending = 0;
   let active = false;
   for (const [n, batch] of chunks.entries()) {
-    const ck = n === chunks.length - 1 ? checkpoint : undefined;
+    const last = !!page && n === chunks.length - 1;
     const reasons = batch.map(listingSkipReason);
     const [row] = await q<{ pending: number; active: boolean }>(
-      // The job's row is locked once for the statement (FOR KEY SHARE: what a foreign key would take for
-      // every row): the job cannot be deleted before this commits, and its items go with it after.
+      // The job's row is locked once for the statement. Without a checkpoint FOR KEY SHARE (what a
+      // foreign key would take for every row): the job cannot be deleted before this commits, and its
+      // items go with it after. With one FOR NO KEY UPDATE (what the checkpoint's UPDATE takes anyway):
+      // a second scan of the same page waits here, then finds the checkpoint moved and records nothing.
       `WITH job AS (
-         SELECT 1 FROM import_jobs j WHERE j.id = $1 AND j.status IN (${ACTIVE_IMPORT_STATUSES_SQL}) FOR KEY SHARE),
+         SELECT 1 FROM import_jobs j WHERE j.id = $1 AND j.status IN (${ACTIVE_IMPORT_STATUSES_SQL})${
+           page ? " AND NOT j.listing_done AND j.listing_cursor IS NOT DISTINCT FROM $9 FOR NO KEY UPDATE" : " FOR KEY SHARE"}),
        t AS (
          SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[])
            AS t(id, path, version, etag, size_bytes, reason, source_key)),
@@ -104,21 +115,27 @@ async function recordFiles(
          -- the planner hashed the whole videos table for every statement (O(videos) per batch).
          LEFT JOIN LATERAL (
            SELECT true AS hit FROM videos v WHERE t.source_key IS NOT NULL AND v.source_key = t.source_key LIMIT 1) d ON true
-         -- A job cancelled (or failed, or deleted) meanwhile gets no more items.
+         -- A job cancelled (or failed, or deleted, or past this page) meanwhile gets no more items.
          WHERE EXISTS (SELECT 1 FROM job)),
        ins AS (
          INSERT INTO import_items (id, job_id, path, version, etag, size_bytes, status, reason, updated_at)
          SELECT c.id, $1, c.path, c.version, c.etag, c.size_bytes, CASE WHEN c.why IS NULL THEN 'pending' ELSE 'skipped' END, c.why, now()
-         FROM c
+         FROM c${page ? " WHERE c.why IS NULL" : ""}
          ON CONFLICT DO NOTHING
          RETURNING status)${
-       ck
+       page
+         ? `,
+       skip AS (
+         INSERT INTO import_skips (job_id, id, path, version, size_bytes, reason)
+         SELECT $1, c.id, c.path, c.version, c.size_bytes, c.why FROM c WHERE c.why IS NOT NULL)`
+         : ""}${
+       last
          ? `,
        ck AS (
-         UPDATE import_jobs SET listing_cursor = $9, listing_done = $9::text IS NULL, updated_at = now()
-         WHERE id = $1 AND status IN (${ACTIVE_IMPORT_STATUSES_SQL}) RETURNING 1)`
+         UPDATE import_jobs SET listing_cursor = $10, listing_done = $10::text IS NULL, updated_at = now()
+         WHERE id = $1 AND EXISTS (SELECT 1 FROM job) RETURNING 1)`
          : ""}
-       SELECT (count(*) FILTER (WHERE status = 'pending'))::int AS pending, ${ck ? "EXISTS (SELECT 1 FROM ck)" : "false"} AS active FROM ins`,
+       SELECT (count(*) FILTER (WHERE status = 'pending'))::int AS pending, ${last ? "EXISTS (SELECT 1 FROM ck)" : "false"} AS active FROM ins`,
       [
         job.id,
         batch.map(() => newId("item")), batch.map((f) => f.path), batch.map((f) => f.version), batch.map((f) => f.etag),
@@ -126,7 +143,8 @@ async function recordFiles(
         // new_only: the source key of each file a video could already hold (sha256 here: the embedded
         // database's wasm sha256 took a fifth of a page's statement).
         batch.map((f, i) => (dedupe && reasons[i] === null ? sourceKeyOf(job.indexId, job.connectorId, f.path, f.version) : null)),
-        ...(ck ? [ck.cursor] : []),
+        ...(page ? [page.from] : []),
+        ...(last ? [page!.cursor] : []),
       ],
     );
     pending += row?.pending ?? 0;

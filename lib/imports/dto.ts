@@ -26,7 +26,12 @@ async function embeddedLists(jobIds: string[]): Promise<Map<string, EmbeddedList
        UNION ALL
        (SELECT i.id, i.status, i.path, i.reason, i.video_id FROM import_items i WHERE i.job_id = j.id AND i.status = 'failed' ORDER BY i.id LIMIT $2)
        UNION ALL
-       (SELECT i.id, i.status, i.path, i.reason, i.video_id FROM import_items i WHERE i.job_id = j.id AND i.status = 'skipped' ORDER BY i.id LIMIT $2)
+       -- skipped: by the listing (import_skips) or at import time (import_items), oldest first
+       (SELECT k.id, 'skipped', k.path, k.reason, NULL FROM (
+          (SELECT i.id, i.path, i.reason FROM import_items i WHERE i.job_id = j.id AND i.status = 'skipped' ORDER BY i.id LIMIT $2)
+          UNION ALL
+          (SELECT s.id, s.path, s.reason FROM import_skips s WHERE s.job_id = j.id ORDER BY s.id LIMIT $2)
+        ) k ORDER BY k.id LIMIT $2)
      ) l
      ORDER BY j.id, l.id`,
     [jobIds, EMBEDDED_LIST_LIMIT],

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { db } from "@/lib/db";
+import type { ImportItem, ImportSkip } from "@/lib/generated/prisma/client";
 import { newId } from "@/lib/ids";
 import { ApiError } from "@/lib/api/errors";
 import { pageByIdDesc } from "@/lib/api/pagination";
@@ -107,15 +108,25 @@ export async function listImportItems(workspaceId: string, jobId: string, q: { s
   await getImportJob(workspaceId, jobId);
   const { decodeCursor, encodeCursor } = await import("@/lib/api/pagination");
   const after = decodeCursor(q.cursor);
-  // Items page oldest first (the order they were listed in).
-  const rows = await db.importItem.findMany({
-    where: { jobId, ...(q.status ? { status: q.status } : {}), ...(after ? { id: { gt: after } } : {}) },
-    orderBy: { id: "asc" },
-    take: q.limit + 1,
-  });
+  // Items page oldest first (the order they were listed in): the job's import_items merged with the
+  // files its listing skipped (import_skips; one id sequence for both), each read up to a page.
+  const idAfter = after ? { id: { gt: after } } : {};
+  const [listed, skips] = await Promise.all([
+    db.importItem.findMany({ where: { jobId, ...(q.status ? { status: q.status } : {}), ...idAfter }, orderBy: { id: "asc" }, take: q.limit + 1 }),
+    !q.status || q.status === "skipped" ? db.importSkip.findMany({ where: { jobId, ...idAfter }, orderBy: { id: "asc" }, take: q.limit + 1 }) : [],
+  ]);
+  const rows: ImportItem[] = [...listed, ...skips.map(skipAsItem)].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, q.limit + 1);
   const hasMore = rows.length > q.limit;
   const items = hasMore ? rows.slice(0, q.limit) : rows;
   return { items, nextCursor: hasMore ? encodeCursor(items[items.length - 1].id) : null };
+}
+
+/** A file the listing skipped, as the item it is in the API (never attempted, unchanged since listed). */
+function skipAsItem(k: ImportSkip): ImportItem {
+  return {
+    id: k.id, jobId: k.jobId, path: k.path, version: k.version, etag: null, sizeBytes: k.sizeBytes, status: "skipped", reason: k.reason,
+    videoId: null, attempts: 0, claimedAt: null, createdAt: k.createdAt, updatedAt: k.createdAt,
+  };
 }
 
 registerConnectorUsageCheck(async (workspaceId, connectorId) => {

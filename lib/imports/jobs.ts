@@ -59,8 +59,9 @@ export const scanImportJob = defineJob<{ jobId: string }>(
       const files = page.objects.filter((o) => !o.path.endsWith("/") && matcher.matches(o.path));
       // The page's items and its checkpoint commit together (one WAL flush per page instead of one per
       // statement: on the embedded database the flushes were half of a rescan's time; usually one
-      // statement). The checkpoint is also the cancel check: a job cancelled meanwhile stops here.
-      const { added, active } = await recordListedPage(job, files, { cursor: page.cursor ?? null });
+      // statement). The checkpoint is also the cancel check: a job cancelled meanwhile stops here, and so
+      // does a step whose page another step already recorded (the checkpoint moved: compare-and-set).
+      const { added, active } = await recordListedPage(job, files, { from: cursor ?? null, cursor: page.cursor ?? null });
       if (!active) return;
       if (added > 0) signalItems(jobId);
       // Counts are recomputed at most once a second while listing (a recount per page made a rescan of

@@ -3,15 +3,19 @@ import { sql } from "@/lib/db";
 /**
  * The job's counters from its per-file rows (never incremented: a crashed and re-run step cannot
  * double-count), as a subquery `s` of total, imported, failed, skipped, bytes, total_bytes for job $1.
+ * Skipped files are the listing's (import_skips) plus those skipped at import time (import_items).
  */
 const COUNTS = `(
-  SELECT count(*)::int AS total,
-         count(*) FILTER (WHERE status = 'imported')::int AS imported,
-         count(*) FILTER (WHERE status = 'failed')::int AS failed,
-         count(*) FILTER (WHERE status = 'skipped')::int AS skipped,
-         coalesce(sum(size_bytes) FILTER (WHERE status = 'imported'), 0)::bigint AS bytes,
-         coalesce(sum(size_bytes) FILTER (WHERE status <> 'skipped'), 0)::bigint AS total_bytes
-  FROM import_items WHERE job_id = $1
+  SELECT i.total + k.skipped AS total, i.imported, i.failed, i.skipped + k.skipped AS skipped, i.bytes, i.total_bytes
+  FROM (
+    SELECT count(*)::int AS total,
+           count(*) FILTER (WHERE status = 'imported')::int AS imported,
+           count(*) FILTER (WHERE status = 'failed')::int AS failed,
+           count(*) FILTER (WHERE status = 'skipped')::int AS skipped,
+           coalesce(sum(size_bytes) FILTER (WHERE status = 'imported'), 0)::bigint AS bytes,
+           coalesce(sum(size_bytes) FILTER (WHERE status <> 'skipped'), 0)::bigint AS total_bytes
+    FROM import_items WHERE job_id = $1
+  ) i CROSS JOIN (SELECT count(*)::int AS skipped FROM import_skips WHERE job_id = $1) k
 ) s`;
 
 const SET_COUNTS = `total_files = s.total, imported_files = s.imported, failed_files = s.failed, skipped_files = s.skipped,

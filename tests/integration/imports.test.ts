@@ -145,6 +145,14 @@ describe("import jobs", () => {
     const [a, b] = await Promise.all([api("POST", "import-jobs", { apiKey: w.apiKey, json: body }), api("POST", "import-jobs", { apiKey: w.apiKey, json: body })]);
     const [ja, jb] = await Promise.all([waitForJob(w.apiKey, a.body.job_id), waitForJob(w.apiKey, b.body.job_id)]);
     expect(ja.progress.imported + jb.progress.imported).toBe(3);
+    // what one job imported the other skipped, by its listing or at import time (two tables, one count);
+    // both skipped the empty file
+    expect(ja.progress.skipped + jb.progress.skipped).toBe(3 + 2);
+    expect([...ja.skipped_files, ...jb.skipped_files].map((f: { path: string; reason: string }) => `${f.path} ${f.reason}`).sort()).toEqual([
+      ...["footage/clip.mp4", "footage/day2/clip.mov"].map((p) => `${p} already_imported`),
+      "footage/empty.mp4 empty_file", "footage/empty.mp4 empty_file",
+      "footage/stills/still.png already_imported",
+    ]);
     const videos = await db.video.findMany({ where: { indexId }, select: { sourcePath: true } });
     expect(videos.map((v) => v.sourcePath).sort()).toEqual(["footage/clip.mp4", "footage/day2/clip.mov", "footage/stills/still.png"]);
   });
@@ -177,8 +185,16 @@ describe("import jobs", () => {
     expect(p1.body.data).toHaveLength(4);
     expect(p2.body.data).toHaveLength(3);
     expect(p2.body.pagination.has_more).toBe(false);
+    // the listing's skipped files (their own table) and the other items page as one list, in listing order
+    type Item = { item_id: string; path: string; status: string };
+    const all: Item[] = [...p1.body.data, ...p2.body.data];
+    expect(all.map((i) => i.path)).toEqual(all.map((i) => i.path).sort());
+    expect(new Set(all.map((i) => i.item_id)).size).toBe(7);
+    expect(all.find((i) => i.path === "footage/empty.mp4")).toMatchObject({ status: "skipped", reason: "empty_file", attempts: 0, video_id: null, size_bytes: 0 });
     const skipped = await api("GET", `import-jobs/${job.job_id}/items?status=skipped`, { apiKey: w.apiKey });
     expect(skipped.body.data.map((i: { reason: string }) => i.reason).sort()).toEqual(["empty_file", "unsupported_media_type"]);
+    const failed = await api("GET", `import-jobs/${job.job_id}/items?status=failed`, { apiKey: w.apiKey });
+    expect(failed.body.data.map((i: Item) => i.path)).toEqual(["footage/broken.mp4"]);
   });
 
   it("refuses connectors without import scope (422) or disabled (409), and lists/filter jobs", async () => {
@@ -287,7 +303,7 @@ describe("recording a listing page", () => {
     expect(await db.importItem.count({ where: { jobId } })).toBe(0);
   });
 
-  it("records a scan's page and moves its checkpoint together: one statement, a transaction past 1 MiB, an empty page, a cancelled job", async () => {
+  it("records a scan's page and moves its checkpoint together, exactly once: one statement, a transaction past 1 MiB, an empty page, a page recorded twice, a cancelled job", async () => {
     const { recordListedPage } = await import("@/lib/imports/classify");
     const { newId } = await import("@/lib/ids");
     const indexId = await newIndex("record-checkpoint");
@@ -297,20 +313,46 @@ describe("recording a listing page", () => {
     const at = new Date();
     const file = (path: string) => ({ path, size: 10, lastModified: at, contentType: null, version: "v", etag: null });
     const state = () => db.importJob.findUniqueOrThrow({ where: { id: job.id }, select: { listingCursor: true, listingDone: true } });
-    expect(await recordListedPage(job, [file("a.mp4"), file("b.txt"), file("c.mov")], { cursor: "page-2" })).toEqual({ added: 2, active: true });
+    const rows = async () => [await db.importItem.count({ where: { jobId: job.id } }), await db.importSkip.count({ where: { jobId: job.id } })];
+    const first = [file("a.mp4"), file("b.txt"), file("c.mov")];
+    expect(await recordListedPage(job, first, { from: null, cursor: "page-2" })).toEqual({ added: 2, active: true });
     expect(await state()).toEqual({ listingCursor: "page-2", listingDone: false });
-    // 3,000 files of ~400-byte paths: more than one 1 MiB statement, so a transaction
-    const long = Array.from({ length: 3000 }, (_, i) => file(`${"d/".repeat(195)}${i}.mp4`));
-    expect(await recordListedPage(job, long, { cursor: "page-3" })).toEqual({ added: 3000, active: true });
+    // the skipped file is an import_skips row, the others import_items rows
+    expect(await db.importSkip.findMany({ where: { jobId: job.id }, select: { path: true, reason: true, sizeBytes: true } })).toEqual([{ path: "b.txt", reason: "unsupported_media_type", sizeBytes: 10n }]);
+    expect(await rows()).toEqual([2, 1]);
+    // the same page recorded again (a scan step that outlived its lease): nothing added, the scan is told to stop
+    expect(await recordListedPage(job, first, { from: null, cursor: "page-2" })).toEqual({ added: 0, active: false });
+    expect(await rows()).toEqual([2, 1]);
+    // 3,000 files of ~400-byte paths: more than one 1 MiB statement, so a transaction (skipped ones among them)
+    const long = Array.from({ length: 3000 }, (_, i) => file(`${"d/".repeat(195)}${i}.${i % 3 ? "mp4" : "txt"}`));
+    expect(await recordListedPage(job, long, { from: "page-2", cursor: "page-3" })).toEqual({ added: 2000, active: true });
     expect(await state()).toEqual({ listingCursor: "page-3", listingDone: false });
-    expect(await recordListedPage(job, [], { cursor: null })).toEqual({ added: 0, active: true });
+    expect(await rows()).toEqual([2002, 1001]);
+    // ...and again: the compare-and-set holds for every chunk of the transaction
+    expect(await recordListedPage(job, long, { from: "page-2", cursor: "page-3" })).toEqual({ added: 0, active: false });
+    expect(await rows()).toEqual([2002, 1001]);
+    expect(await recordListedPage(job, [], { from: "page-3", cursor: null })).toEqual({ added: 0, active: true });
     expect(await state()).toEqual({ listingCursor: null, listingDone: true });
-    expect(await db.importItem.count({ where: { jobId: job.id } })).toBe(3003);
+    // a listing that is done takes no page, not even one listed from its start
+    expect(await recordListedPage(job, first, { from: null, cursor: "page-2" })).toEqual({ added: 0, active: false });
+    expect(await rows()).toEqual([2002, 1001]);
     // a job cancelled meanwhile: nothing recorded, the checkpoint stays, the scan is told to stop
     await db.importJob.update({ where: { id: job.id }, data: { status: "cancelled", listingDone: false, listingCursor: "page-3" } });
-    expect(await recordListedPage(job, [file("late.mp4")], { cursor: "page-4" })).toEqual({ added: 0, active: false });
+    expect(await recordListedPage(job, [file("late.mp4"), file("late.txt")], { from: "page-3", cursor: "page-4" })).toEqual({ added: 0, active: false });
     expect(await state()).toEqual({ listingCursor: "page-3", listingDone: false });
-    expect(await db.importItem.count({ where: { jobId: job.id } })).toBe(3003);
+    expect(await rows()).toEqual([2002, 1001]);
+    // counters and embedded lists take the listing's skipped files and those skipped at import time together
+    const { refreshProgress } = await import("@/lib/imports/progress");
+    const { toImportJobDto } = await import("@/lib/imports/dto");
+    await db.importItem.updateMany({ where: { jobId: job.id, path: "a.mp4" }, data: { status: "skipped", reason: "already_imported" } });
+    await refreshProgress(job.id);
+    const dto = await toImportJobDto(await db.importJob.findUniqueOrThrow({ where: { id: job.id } }));
+    expect(dto.progress).toMatchObject({ total_files: 3003, skipped: 1002, imported: 0, failed: 0 });
+    expect(dto.skipped_files).toHaveLength(1000);
+    expect(dto.skipped_files.slice(0, 2)).toEqual([{ path: "a.mp4", reason: "already_imported" }, { path: "b.txt", reason: "unsupported_media_type" }]);
+    // deleting the job takes its skipped files with it (the trigger)
+    await db.importJob.delete({ where: { id: job.id } });
+    expect(await rows()).toEqual([0, 0]);
   });
 
   it("a job deleted while a page is being recorded waits for that page and takes its items with it", async () => {
