@@ -70,7 +70,8 @@ export type ListingCheckpoint = { from: string | null; cursor: string | null };
  * twice (a scan step that outlived its lease and its successor) record nothing the second time, so
  * skipped files go to import_skips, which has no unique index to catch a duplicate (see
  * prisma/schema.prisma). A page that fits one statement (the usual 1,000 files) is one statement with
- * the checkpoint inside it (no BEGIN, UPDATE, COMMIT round trips), a larger one a transaction.
+ * the checkpoint inside it (no BEGIN, UPDATE, COMMIT round trips), a larger one a transaction. The last
+ * page (no next cursor) marks the listing done and a scanning job importing.
  * `active`: the job was still active and at this checkpoint (it moved); false tells the scan to stop.
  */
 export async function recordListedPage(
@@ -132,7 +133,8 @@ async function recordFiles(
        last
          ? `,
        ck AS (
-         UPDATE import_jobs SET listing_cursor = $10, listing_done = $10::text IS NULL, updated_at = now()
+         UPDATE import_jobs SET listing_cursor = $10, listing_done = $10::text IS NULL, updated_at = now(),
+           status = CASE WHEN $10::text IS NULL AND status = 'scanning' THEN 'importing' ELSE status END
          WHERE id = $1 AND EXISTS (SELECT 1 FROM job) RETURNING 1)`
          : ""}
        SELECT (count(*) FILTER (WHERE status = 'pending'))::int AS pending, ${last ? "EXISTS (SELECT 1 FROM ck)" : "false"} AS active FROM ins`,

@@ -94,7 +94,8 @@ export async function retryImportJob(workspaceId: string, jobId: string) {
     await tx.importItem.updateMany({ where: { jobId, status: "failed" }, data: { status: "pending", reason: null, attempts: 0 } });
     await tx.importJob.update({
       where: { id: jobId },
-      data: { status: job.listingDone ? "importing" : "scanning", completedAt: null, errorMessage: null },
+      // The runners start here (below), not from the scan (runnersStarted).
+      data: { status: job.listingDone ? "importing" : "scanning", completedAt: null, errorMessage: null, runnersStarted: true },
     });
     if (!job.listingDone) await enqueue(scanImportJob, { jobId }, { db: tx });
   });

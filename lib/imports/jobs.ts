@@ -1,7 +1,7 @@
 import { db, sql } from "@/lib/db";
 import { logger } from "@/lib/logger";
 import { defineJob } from "@/lib/jobs/registry";
-import { enqueue, enqueueMany } from "@/lib/jobs/queue";
+import { enqueue, enqueueMany, getBoss, wakeWorkers } from "@/lib/jobs/queue";
 import { buildMatcher } from "@/lib/connectors/browse";
 import { recordEvent } from "@/lib/events/record-event";
 import { mediaStore } from "@/lib/media/store";
@@ -28,7 +28,8 @@ export const scanImportJob = defineJob<{ jobId: string }>(
   "imports.scan",
   async ({ jobId }) => {
     const job = await db.importJob.findUnique({ where: { id: jobId } });
-    if (!job || !ACTIVE_IMPORT_STATUSES.includes(job.status) || job.listingDone) return;
+    if (!job || !ACTIVE_IMPORT_STATUSES.includes(job.status)) return;
+    if (job.listingDone) return void (await afterListing(job)); // a step that crashed after the last page
     const provider = await openSource(job);
     if (!provider) return;
     const matcher = buildMatcher(job.sourcePrefix, job.filePattern);
@@ -40,7 +41,6 @@ export const scanImportJob = defineJob<{ jobId: string }>(
       const started = await db.importJob.updateMany({ where: { id: jobId, status: "pending" }, data: { status: "scanning", startedAt: new Date() } });
       if (started.count === 1) {
         await recordEvent({ workspaceId: job.workspaceId, type: "import_job.started", indexId: job.indexId, data: { job_id: job.id, index_id: job.indexId, connector_id: job.connectorId } });
-        await startRunners(job);
       }
     }
     // Counters and progress events wait their interval from the start (a short job is counted once, at its end).
@@ -63,15 +63,21 @@ export const scanImportJob = defineJob<{ jobId: string }>(
       // does a step whose page another step already recorded (the checkpoint moved: compare-and-set).
       const { added, active } = await recordListedPage(job, files, { from: cursor ?? null, cursor: page.cursor ?? null });
       if (!active) return;
-      if (added > 0) signalItems(jobId);
+      if (added > 0) {
+        if (!job.runnersStarted) {
+          await startRunnersOnce(jobId);
+          job.runnersStarted = true;
+        }
+        signalItems(jobId);
+      }
       // Counts are recomputed at most once a second while listing (a recount per page made a rescan of
       // n files O(n²)); maybeFinish recounts once more before the job ends.
       await refreshProgressThrottled(jobId);
       await maybeProgressEvent(job);
       if (!page.cursor) {
+        // The last page's statement marked the listing done and the job importing.
         signalItems(jobId);
-        await db.importJob.updateMany({ where: { id: jobId, status: "scanning" }, data: { status: "importing" } });
-        await maybeFinish(jobId);
+        await afterListing(job);
         return;
       }
       cursor = page.cursor;
@@ -275,22 +281,52 @@ function throttled(key: string, ms: number, now = Date.now()): boolean {
 }
 
 export async function startRunners(job: Pick<ImportJob, "id">): Promise<void> {
-  await enqueueMany(runImportJob, Array.from({ length: importSettings.concurrency }, (_, slot) => ({ jobId: job.id, slot })));
+  await enqueueMany(runImportJob, runnerSlots(job.id));
+}
+
+const runnerSlots = (jobId: string) => Array.from({ length: importSettings.concurrency }, (_, slot) => ({ jobId, slot }));
+
+/**
+ * A scan starts its job's runners when it first records files for them, not when it begins: a new_only
+ * rescan that skips every file starts none (their queue pickups and polling competed with its pages for
+ * the embedded database). Exactly once, crashes included: the job's flag commits with their queue rows.
+ */
+async function startRunnersOnce(jobId: string): Promise<void> {
+  await getBoss();
+  await db.$transaction(async (tx) => {
+    const flagged = await tx.importJob.updateMany({ where: { id: jobId, runnersStarted: false, status: { in: ACTIVE_IMPORT_STATUSES } }, data: { runnersStarted: true } });
+    if (flagged.count === 1) await enqueueMany(runImportJob, runnerSlots(jobId), { db: tx });
+  });
+  wakeWorkers(runImportJob); // committed: the runners can go now
+}
+
+/**
+ * After the scan's last page (or a step that finds the listing done): the job ends here when nothing is
+ * left to import, else its runners are made sure of (a step that crashed between recording files and
+ * starting them).
+ */
+async function afterListing(job: ImportJob): Promise<void> {
+  if (await maybeFinish(job.id)) return;
+  if (!job.runnersStarted) await startRunnersOnce(job.id);
 }
 
 // ---------------------------------------------------------------------------------------------------
 
-/** Ends the job once listing is done and no file is pending or in flight. Exactly one caller wins. */
-export async function maybeFinish(jobId: string): Promise<void> {
+/**
+ * Ends the job once listing is done and no file is pending or in flight. Exactly one caller wins (true;
+ * the others, and every caller while files remain, get false).
+ */
+export async function maybeFinish(jobId: string): Promise<boolean> {
   const finished = await finishIfDone(jobId, ACTIVE_IMPORT_STATUSES);
-  if (!finished) return;
+  if (!finished) return false;
   const job = await db.importJob.findUnique({ where: { id: jobId } });
-  if (!job) return; // deleted meanwhile
+  if (!job) return true; // deleted meanwhile
   const { status, imported, failed, skipped } = finished;
   const type = status === "failed" ? "import_job.failed" : failed > 0 ? "import_job.partial_completed" : "import_job.completed";
   await recordEvent({ workspaceId: job.workspaceId, type, indexId: job.indexId, data: { job_id: job.id, index_id: job.indexId, imported, failed, skipped } });
   logger.info("import job finished", { jobId, status, imported, failed, skipped });
   await runImportJobFinishedHooks(job);
+  return true;
 }
 
 /** The job's connector as a storage provider, or null after failing the job when it cannot be used. */

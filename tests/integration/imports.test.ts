@@ -131,6 +131,15 @@ describe("import jobs", () => {
     const again = await waitForJob(w.apiKey, (await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: indexId, source_prefix: "footage/", file_pattern: "*.mp3", import_mode_override: "new_only" } })).body.job_id);
     expect(again).toMatchObject({ status: "completed", import_mode: "new_only", skipped_files: [{ path: "footage/audio/tone.mp3", reason: "already_imported" }] });
     expect(again.progress.imported).toBe(0);
+    // runners start once, when the scan first has files for them: the first job's, none for the rescan
+    const { sql } = await import("@/lib/db");
+    const { JOBS_SCHEMA } = await import("@/lib/jobs/queue");
+    const { importSettings } = await import("@/lib/imports/settings");
+    const runners = async (jobId: string) =>
+      (await sql<{ slot: number }>(`SELECT DISTINCT (data->>'slot')::int AS slot FROM ${JOBS_SCHEMA}.job WHERE name = 'imports.run' AND data->>'jobId' = $1 ORDER BY 1`, [jobId])).map((r) => r.slot);
+    expect(await runners(first.job_id)).toEqual(Array.from({ length: importSettings.concurrency }, (_, i) => i));
+    expect(await runners(again.job_id)).toEqual([]);
+    expect((await db.importJob.findUniqueOrThrow({ where: { id: first.job_id } })).runnersStarted).toBe(true);
     // a new version of the same path is new
     await seedS3(emu.env.s3!, bucket, { "footage/audio/tone.mp3": fixture("tone.wav") });
     const changed = await waitForJob(w.apiKey, (await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: indexId, source_prefix: "footage/", file_pattern: "*.mp3", import_mode_override: "new_only" } })).body.job_id);
@@ -312,11 +321,11 @@ describe("recording a listing page", () => {
     } });
     const at = new Date();
     const file = (path: string) => ({ path, size: 10, lastModified: at, contentType: null, version: "v", etag: null });
-    const state = () => db.importJob.findUniqueOrThrow({ where: { id: job.id }, select: { listingCursor: true, listingDone: true } });
+    const state = () => db.importJob.findUniqueOrThrow({ where: { id: job.id }, select: { listingCursor: true, listingDone: true, status: true } });
     const rows = async () => [await db.importItem.count({ where: { jobId: job.id } }), await db.importSkip.count({ where: { jobId: job.id } })];
     const first = [file("a.mp4"), file("b.txt"), file("c.mov")];
     expect(await recordListedPage(job, first, { from: null, cursor: "page-2" })).toEqual({ added: 2, active: true });
-    expect(await state()).toEqual({ listingCursor: "page-2", listingDone: false });
+    expect(await state()).toEqual({ listingCursor: "page-2", listingDone: false, status: "scanning" });
     // the skipped file is an import_skips row, the others import_items rows
     expect(await db.importSkip.findMany({ where: { jobId: job.id }, select: { path: true, reason: true, sizeBytes: true } })).toEqual([{ path: "b.txt", reason: "unsupported_media_type", sizeBytes: 10n }]);
     expect(await rows()).toEqual([2, 1]);
@@ -326,20 +335,20 @@ describe("recording a listing page", () => {
     // 3,000 files of ~400-byte paths: more than one 1 MiB statement, so a transaction (skipped ones among them)
     const long = Array.from({ length: 3000 }, (_, i) => file(`${"d/".repeat(195)}${i}.${i % 3 ? "mp4" : "txt"}`));
     expect(await recordListedPage(job, long, { from: "page-2", cursor: "page-3" })).toEqual({ added: 2000, active: true });
-    expect(await state()).toEqual({ listingCursor: "page-3", listingDone: false });
+    expect(await state()).toEqual({ listingCursor: "page-3", listingDone: false, status: "scanning" });
     expect(await rows()).toEqual([2002, 1001]);
     // ...and again: the compare-and-set holds for every chunk of the transaction
     expect(await recordListedPage(job, long, { from: "page-2", cursor: "page-3" })).toEqual({ added: 0, active: false });
     expect(await rows()).toEqual([2002, 1001]);
     expect(await recordListedPage(job, [], { from: "page-3", cursor: null })).toEqual({ added: 0, active: true });
-    expect(await state()).toEqual({ listingCursor: null, listingDone: true });
+    expect(await state()).toEqual({ listingCursor: null, listingDone: true, status: "importing" }); // the last page
     // a listing that is done takes no page, not even one listed from its start
     expect(await recordListedPage(job, first, { from: null, cursor: "page-2" })).toEqual({ added: 0, active: false });
     expect(await rows()).toEqual([2002, 1001]);
     // a job cancelled meanwhile: nothing recorded, the checkpoint stays, the scan is told to stop
     await db.importJob.update({ where: { id: job.id }, data: { status: "cancelled", listingDone: false, listingCursor: "page-3" } });
     expect(await recordListedPage(job, [file("late.mp4"), file("late.txt")], { from: "page-3", cursor: "page-4" })).toEqual({ added: 0, active: false });
-    expect(await state()).toEqual({ listingCursor: "page-3", listingDone: false });
+    expect(await state()).toEqual({ listingCursor: "page-3", listingDone: false, status: "cancelled" });
     expect(await rows()).toEqual([2002, 1001]);
     // counters and embedded lists take the listing's skipped files and those skipped at import time together
     const { refreshProgress } = await import("@/lib/imports/progress");
