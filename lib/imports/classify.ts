@@ -97,6 +97,8 @@ async function recordFiles(
   let active = false;
   for (const [n, batch] of chunks.entries()) {
     const last = !!page && n === chunks.length - 1;
+    // With a checkpoint the job's row counts the page's skipped files (listing_skipped, see
+    // lib/imports/progress.ts) in this statement, and the last chunk moves the checkpoint.
     const reasons = batch.map(listingSkipReason);
     const [row] = await q<{ pending: number; active: boolean }>(
       // The job's row is locked once for the statement. Without a checkpoint FOR KEY SHARE (what a
@@ -128,13 +130,13 @@ async function recordFiles(
          ? `,
        skip AS (
          INSERT INTO import_skips (job_id, id, path, version, size_bytes, reason)
-         SELECT $1, c.id, c.path, c.version, c.size_bytes, c.why FROM c WHERE c.why IS NOT NULL)`
-         : ""}${
-       last
-         ? `,
+         SELECT $1, c.id, c.path, c.version, c.size_bytes, c.why FROM c WHERE c.why IS NOT NULL),
        ck AS (
-         UPDATE import_jobs SET listing_cursor = $10, listing_done = $10::text IS NULL, updated_at = now(),
-           status = CASE WHEN $10::text IS NULL AND status = 'scanning' THEN 'importing' ELSE status END
+         UPDATE import_jobs SET listing_skipped = listing_skipped + (SELECT count(*) FROM c WHERE c.why IS NOT NULL)::int${
+           last
+             ? `, listing_cursor = $10, listing_done = $10::text IS NULL, updated_at = now(),
+           status = CASE WHEN $10::text IS NULL AND status = 'scanning' THEN 'importing' ELSE status END`
+             : ""}
          WHERE id = $1 AND EXISTS (SELECT 1 FROM job) RETURNING 1)`
          : ""}
        SELECT (count(*) FILTER (WHERE status = 'pending'))::int AS pending, ${last ? "EXISTS (SELECT 1 FROM ck)" : "false"} AS active FROM ins`,

@@ -2,24 +2,24 @@ import { sql } from "@/lib/db";
 
 /**
  * The job's counters from its per-file rows (never incremented: a crashed and re-run step cannot
- * double-count), as a subquery `s` of total, imported, failed, skipped, bytes, total_bytes for job $1.
- * Skipped files are the listing's (import_skips) plus those skipped at import time (import_items).
+ * double-count), as a subquery `s` of total, imported, failed, skipped, bytes, total_bytes for job $1,
+ * to be used with the job's row as `j`. Skipped files are those skipped at import time (import_items
+ * rows) plus the listing's: `j.listing_skipped`, which is written by the same statement as their
+ * import_skips rows, exactly once per page (lib/imports/classify.ts), so it is as exact as a count of
+ * them and does not grow with them (a rescan of a million files is not a million-row count a second).
  */
 const COUNTS = `(
-  SELECT i.total + k.skipped AS total, i.imported, i.failed, i.skipped + k.skipped AS skipped, i.bytes, i.total_bytes
-  FROM (
-    SELECT count(*)::int AS total,
-           count(*) FILTER (WHERE status = 'imported')::int AS imported,
-           count(*) FILTER (WHERE status = 'failed')::int AS failed,
-           count(*) FILTER (WHERE status = 'skipped')::int AS skipped,
-           coalesce(sum(size_bytes) FILTER (WHERE status = 'imported'), 0)::bigint AS bytes,
-           coalesce(sum(size_bytes) FILTER (WHERE status <> 'skipped'), 0)::bigint AS total_bytes
-    FROM import_items WHERE job_id = $1
-  ) i CROSS JOIN (SELECT count(*)::int AS skipped FROM import_skips WHERE job_id = $1) k
+  SELECT count(*)::int AS total,
+         count(*) FILTER (WHERE status = 'imported')::int AS imported,
+         count(*) FILTER (WHERE status = 'failed')::int AS failed,
+         count(*) FILTER (WHERE status = 'skipped')::int AS skipped,
+         coalesce(sum(size_bytes) FILTER (WHERE status = 'imported'), 0)::bigint AS bytes,
+         coalesce(sum(size_bytes) FILTER (WHERE status <> 'skipped'), 0)::bigint AS total_bytes
+  FROM import_items WHERE job_id = $1
 ) s`;
 
-const SET_COUNTS = `total_files = s.total, imported_files = s.imported, failed_files = s.failed, skipped_files = s.skipped,
-  bytes_transferred = s.bytes, total_bytes = s.total_bytes, updated_at = now()`;
+const SET_COUNTS = `total_files = s.total + j.listing_skipped, imported_files = s.imported, failed_files = s.failed,
+  skipped_files = s.skipped + j.listing_skipped, bytes_transferred = s.bytes, total_bytes = s.total_bytes, updated_at = now()`;
 
 /** Recomputes the job's progress counters in one statement. */
 export async function refreshProgress(jobId: string): Promise<void> {
@@ -58,8 +58,8 @@ export type FinishedJob = { status: "completed" | "failed"; imported: number; fa
 export async function finishIfDone(jobId: string, active: readonly string[]): Promise<FinishedJob | null> {
   const rows = await sql<FinishedJob>(
     `UPDATE import_jobs j SET ${SET_COUNTS},
-       status = CASE WHEN s.failed > 0 AND s.imported = 0 AND s.skipped = 0 THEN 'failed' ELSE 'completed' END,
-       error_message = CASE WHEN s.failed > 0 AND s.imported = 0 AND s.skipped = 0 THEN 'every file failed to import' END,
+       status = CASE WHEN s.failed > 0 AND s.imported = 0 AND s.skipped + j.listing_skipped = 0 THEN 'failed' ELSE 'completed' END,
+       error_message = CASE WHEN s.failed > 0 AND s.imported = 0 AND s.skipped + j.listing_skipped = 0 THEN 'every file failed to import' END,
        completed_at = now(), current_file = NULL
      FROM ${COUNTS}
      WHERE j.id = $1 AND j.status = ANY($2::text[]) AND j.listing_done
