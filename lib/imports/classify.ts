@@ -52,7 +52,7 @@ export async function recordListedFiles(
   files: RemoteObject[],
   q: SqlQuery = sql,
 ): Promise<number> {
-  return (await recordFiles(job, [...chunkByBytes(files, sizeOfListed)], q)).pending;
+  return (await runStatements(fileStatements(job, [...chunkByBytes(files, sizeOfListed)]), q)).pending;
 }
 
 /** Array-literal bytes of a listed file: each value quoted and escaped (a path of quotes/backslashes can double). */
@@ -79,33 +79,61 @@ export async function recordListedPage(
   files: RemoteObject[],
   checkpoint: ListingCheckpoint,
 ): Promise<{ added: number; active: boolean }> {
+  return prepareListedPage(job, files, checkpoint)();
+}
+
+/**
+ * recordListedPage in two steps: the page's statements are built now (item ids, source keys, arrays:
+ * 2–6 ms of CPU per 1,000 files) and sent when the returned function is called, so a scan can build
+ * its next page while the database is still recording the previous one.
+ */
+export function prepareListedPage(
+  job: { id: string; indexId: string; connectorId: string; importMode: string },
+  files: RemoteObject[],
+  checkpoint: ListingCheckpoint,
+): () => Promise<{ added: number; active: boolean }> {
   // An empty page is one statement too (no rows, the checkpoint); the checkpoint rides on the last chunk.
   const chunks = [...chunkByBytes(files, sizeOfListed)];
   if (chunks.length === 0) chunks.push([]);
-  const r = chunks.length === 1 ? await recordFiles(job, chunks, sql, checkpoint) : await sqlTransaction((q) => recordFiles(job, chunks, q, checkpoint));
-  return { added: r.pending, active: r.active };
+  const statements = fileStatements(job, chunks, checkpoint);
+  return async () => {
+    const r = statements.length === 1 ? await runStatements(statements, sql) : await sqlTransaction((q) => runStatements(statements, q));
+    return { added: r.pending, active: r.active };
+  };
 }
 
-async function recordFiles(
-  job: { id: string; indexId: string; connectorId: string; importMode: string },
-  chunks: RemoteObject[][],
-  q: SqlQuery,
-  page?: ListingCheckpoint,
-): Promise<{ pending: number; active: boolean }> {
-  const dedupe = job.importMode === "new_only";
+type Statement = { text: string; params: unknown[] };
+
+/** Runs a page's statements in order: files added for import (all), whether the job took the page (the last). */
+async function runStatements(statements: Statement[], q: SqlQuery): Promise<{ pending: number; active: boolean }> {
   let pending = 0;
   let active = false;
-  for (const [n, batch] of chunks.entries()) {
+  for (const { text, params } of statements) {
+    const [row] = await q<{ pending: number; active: boolean }>(text, params);
+    pending += row?.pending ?? 0;
+    active = row?.active ?? false;
+  }
+  return { pending, active };
+}
+
+/** The statements recording files, one per chunk; with a checkpoint, a scan's page (recordListedPage). */
+function fileStatements(
+  job: { id: string; indexId: string; connectorId: string; importMode: string },
+  chunks: RemoteObject[][],
+  page?: ListingCheckpoint,
+): Statement[] {
+  const dedupe = job.importMode === "new_only";
+  return chunks.map((batch, n) => {
     const last = !!page && n === chunks.length - 1;
     // With a checkpoint the job's row counts the page's skipped files (listing_skipped, see
     // lib/imports/progress.ts) in this statement, and the last chunk moves the checkpoint.
     const reasons = batch.map(listingSkipReason);
-    const [row] = await q<{ pending: number; active: boolean }>(
+    return {
       // The job's row is locked once for the statement. Without a checkpoint FOR KEY SHARE (what a
       // foreign key would take for every row): the job cannot be deleted before this commits, and its
       // items go with it after. With one FOR NO KEY UPDATE (what the checkpoint's UPDATE takes anyway):
       // a second scan of the same page waits here, then finds the checkpoint moved and records nothing.
-      `WITH job AS (
+      text: `WITH job AS (
          SELECT 1 FROM import_jobs j WHERE j.id = $1 AND j.status IN (${ACTIVE_IMPORT_STATUSES_SQL})${
            page ? " AND NOT j.listing_done AND j.listing_cursor IS NOT DISTINCT FROM $9 FOR NO KEY UPDATE" : " FOR KEY SHARE"}),
        t AS (
@@ -140,7 +168,7 @@ async function recordFiles(
          WHERE id = $1 AND EXISTS (SELECT 1 FROM job) RETURNING 1)`
          : ""}
        SELECT (count(*) FILTER (WHERE status = 'pending'))::int AS pending, ${last ? "EXISTS (SELECT 1 FROM ck)" : "false"} AS active FROM ins`,
-      [
+      params: [
         job.id,
         batch.map(() => newId("item")), batch.map((f) => f.path), batch.map((f) => f.version), batch.map((f) => f.etag),
         batch.map((f) => String(f.size)), reasons,
@@ -150,9 +178,6 @@ async function recordFiles(
         ...(page ? [page.from] : []),
         ...(last ? [page!.cursor] : []),
       ],
-    );
-    pending += row?.pending ?? 0;
-    active = row?.active ?? false;
-  }
-  return { pending, active };
+    };
+  });
 }

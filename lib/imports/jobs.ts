@@ -10,7 +10,7 @@ import { isStorageError } from "@/lib/providers/errors";
 import type { ListQuery } from "@/lib/providers/types";
 import { listWithReadAhead, prefetchList } from "@/lib/providers/read-ahead";
 import type { ImportItem, ImportJob } from "@/lib/generated/prisma/client";
-import { recordListedPage } from "./classify";
+import { prepareListedPage } from "./classify";
 import { placeFile, recordPlacedFiles, type FileOutcome, type PlacedFile } from "./import-file";
 import { deferProgressRefresh, finishIfDone, refreshProgress, refreshProgressThrottled } from "./progress";
 import { ACTIVE_IMPORT_STATUSES } from "./statuses";
@@ -46,23 +46,16 @@ export const scanImportJob = defineJob<{ jobId: string }>(
     // Counters and progress events wait their interval from the start (a short job is counted once, at its end).
     deferProgressRefresh(jobId);
     throttled(`progress:${jobId}`, PROGRESS_EVENT_MS);
-    for (let pages = 0; pages < PAGES_PER_SCAN_STEP; pages++) {
-      let page;
-      try {
-        // The next page is listed while this one is classified and recorded.
-        page = await listWithReadAhead(provider, query(cursor));
-      } catch (err) {
-        if (isStorageError(err) && err.retryable) throw err; // the queue retries the step with backoff
-        await failJob(job, `listing failed: ${(err as Error).message}`);
-        return;
-      }
-      const files = page.objects.filter((o) => !o.path.endsWith("/") && matcher.matches(o.path));
-      // The page's items and its checkpoint commit together (one WAL flush per page instead of one per
-      // statement: on the embedded database the flushes were half of a rescan's time; usually one
-      // statement). The checkpoint is also the cancel check: a job cancelled meanwhile stops here, and so
-      // does a step whose page another step already recorded (the checkpoint moved: compare-and-set).
-      const { added, active } = await recordListedPage(job, files, { from: cursor ?? null, cursor: page.cursor ?? null });
-      if (!active) return;
+    // A page's statement is in flight while the next page is listed and built (prepareListedPage: ids,
+    // source keys, arrays); it is settled before the next one is sent, so pages commit in listing order
+    // (each one's compare-and-set expects the checkpoint the previous one left).
+    let recording: Promise<{ added: number; active: boolean }> | undefined;
+    /** Takes in the page in flight, if any: false when the scan must stop. */
+    const settle = async (): Promise<boolean> => {
+      if (!recording) return true;
+      const { added, active } = await recording;
+      recording = undefined;
+      if (!active) return false;
       if (added > 0) {
         if (!job.runnersStarted) {
           await startRunnersOnce(jobId);
@@ -74,7 +67,30 @@ export const scanImportJob = defineJob<{ jobId: string }>(
       // n files O(n²)); maybeFinish recounts once more before the job ends.
       await refreshProgressThrottled(jobId);
       await maybeProgressEvent(job);
+      return true;
+    };
+    for (let pages = 0; pages < PAGES_PER_SCAN_STEP; pages++) {
+      let page;
+      try {
+        // The next page is listed while this one is classified and recorded.
+        page = await listWithReadAhead(provider, query(cursor));
+      } catch (err) {
+        if (!(await settle())) return; // what was listed before the error is kept
+        if (isStorageError(err) && err.retryable) throw err; // the queue retries the step with backoff
+        await failJob(job, `listing failed: ${(err as Error).message}`);
+        return;
+      }
+      const files = page.objects.filter((o) => !o.path.endsWith("/") && matcher.matches(o.path));
+      // The page's items and its checkpoint commit together (one WAL flush per page instead of one per
+      // statement: on the embedded database the flushes were half of a rescan's time; usually one
+      // statement). The checkpoint is also the cancel check: a job cancelled meanwhile stops here, and so
+      // does a step whose page another step already recorded (the checkpoint moved: compare-and-set).
+      const send = prepareListedPage(job, files, { from: cursor ?? null, cursor: page.cursor ?? null });
+      if (!(await settle())) return;
+      recording = send();
+      recording.catch(() => {}); // settle awaits it; a rejection meanwhile is not an unhandled one
       if (!page.cursor) {
+        if (!(await settle())) return;
         // The last page's statement marked the listing done and the job importing.
         signalItems(jobId);
         await afterListing(job);
@@ -82,6 +98,7 @@ export const scanImportJob = defineJob<{ jobId: string }>(
       }
       cursor = page.cursor;
     }
+    if (!(await settle())) return;
     await enqueue(scanImportJob, { jobId }); // continue in a fresh step (bounded lease per step)
   },
   { retryLimit: 8, retryDelay: 5, expireInSeconds: 120 + importSettings.leaseSeconds },
