@@ -364,6 +364,28 @@ describe("recording a listing page", () => {
     expect(await rows()).toEqual([0, 0]);
   });
 
+  it("a scan step that finds its listing done starts the runners a crash left unstarted, exactly once", async () => {
+    const { scanImportJob } = await import("@/lib/imports/jobs");
+    const { newId } = await import("@/lib/ids");
+    const { sql } = await import("@/lib/db");
+    const { JOBS_SCHEMA } = await import("@/lib/jobs/queue");
+    const { importSettings } = await import("@/lib/imports/settings");
+    const indexId = await newIndex("runners-once");
+    // a scan that recorded its last page (a file to import) and was killed before starting the runners
+    const job = await db.importJob.create({ data: {
+      id: newId("job"), workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "footage/", filePattern: "*.mp4", recursive: true,
+      importMode: "all", status: "importing", listingDone: true, startedAt: new Date(),
+    } });
+    await db.importItem.create({ data: { id: newId("item"), jobId: job.id, path: "footage/clip.mp4", version: "v", sizeBytes: BigInt(fixture("clip.mp4").length) } });
+    const ctx = { jobId: "test", name: scanImportJob.name, attempt: 2, isLastAttempt: false, signal: new AbortController().signal };
+    await scanImportJob.handler({ jobId: job.id }, ctx); // the retried step
+    await scanImportJob.handler({ jobId: job.id }, ctx); // and a duplicate of it: nothing more
+    const done = await waitForJob(w.apiKey, job.id);
+    expect(done).toMatchObject({ status: "completed", progress: { imported: 1, total_files: 1 } });
+    const [{ n }] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${JOBS_SCHEMA}.job WHERE name = 'imports.run' AND data->>'jobId' = $1`, [job.id]);
+    expect(n).toBe(importSettings.concurrency);
+  });
+
   it("a job deleted while a page is being recorded waits for that page and takes its items with it", async () => {
     const { recordListedFiles } = await import("@/lib/imports/classify");
     const { newId } = await import("@/lib/ids");
