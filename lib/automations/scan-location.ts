@@ -112,7 +112,8 @@ async function listAndQueue(a: Automation): Promise<ScanOutcome> {
   if (!a.baselineDone) await db.automation.update({ where: { id: a.id }, data: { baselineDone: true } });
   if (!job) return { result: "no_new_files" };
   // The listing is complete: hand the job to the import runners.
-  await db.importJob.update({ where: { id: job.id }, data: { listingDone: true, status: "importing" } });
+  // (runnersStarted: this job's runners start here, not from an import scan step.)
+  await db.importJob.update({ where: { id: job.id }, data: { listingDone: true, status: "importing", runnersStarted: true } });
   await db.automation.update({ where: { id: a.id }, data: { scanJobId: null, lastImportJobId: job.id } });
   await refreshProgress(job.id);
   await startRunners(job);
