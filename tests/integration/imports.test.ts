@@ -332,31 +332,50 @@ describe("recording a listing page", () => {
     // the same page recorded again (a scan step that outlived its lease): nothing added, the scan is told to stop
     expect(await recordListedPage(job, first, { from: null, cursor: "page-2" })).toEqual({ added: 0, active: false });
     expect(await rows()).toEqual([2, 1]);
+    // two steps recording the same page at the same moment: both wait on the job's row (held here), then
+    // run together (PostgreSQL: the second waits for the first's lock and finds the checkpoint moved);
+    // exactly one records it
+    const { sqlTransaction } = await import("@/lib/db");
+    const second = [file("d.mp4"), file("e.txt")];
+    let release!: () => void;
+    const holding = sqlTransaction(async (q) => {
+      await q("SELECT 1 FROM import_jobs WHERE id = $1 FOR UPDATE", [job.id]);
+      await new Promise<void>((r) => (release = r));
+    });
+    const racing = [0, 1].map(() => recordListedPage(job, second, { from: "page-2", cursor: "page-2b" }));
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    await holding;
+    const raced = await Promise.all(racing);
+    expect(raced.map((r) => r.active).sort()).toEqual([false, true]);
+    expect(raced.map((r) => r.added).sort()).toEqual([0, 1]);
+    expect(await rows()).toEqual([3, 2]);
+    await db.importJob.update({ where: { id: job.id }, data: { listingCursor: "page-2" } }); // as if page-2b never was
     // 3,000 files of ~400-byte paths: more than one 1 MiB statement, so a transaction (skipped ones among them)
     const long = Array.from({ length: 3000 }, (_, i) => file(`${"d/".repeat(195)}${i}.${i % 3 ? "mp4" : "txt"}`));
     expect(await recordListedPage(job, long, { from: "page-2", cursor: "page-3" })).toEqual({ added: 2000, active: true });
     expect(await state()).toEqual({ listingCursor: "page-3", listingDone: false, status: "scanning" });
-    expect(await rows()).toEqual([2002, 1001]);
+    expect(await rows()).toEqual([2003, 1002]);
     // ...and again: the compare-and-set holds for every chunk of the transaction
     expect(await recordListedPage(job, long, { from: "page-2", cursor: "page-3" })).toEqual({ added: 0, active: false });
-    expect(await rows()).toEqual([2002, 1001]);
+    expect(await rows()).toEqual([2003, 1002]);
     expect(await recordListedPage(job, [], { from: "page-3", cursor: null })).toEqual({ added: 0, active: true });
     expect(await state()).toEqual({ listingCursor: null, listingDone: true, status: "importing" }); // the last page
     // a listing that is done takes no page, not even one listed from its start
     expect(await recordListedPage(job, first, { from: null, cursor: "page-2" })).toEqual({ added: 0, active: false });
-    expect(await rows()).toEqual([2002, 1001]);
+    expect(await rows()).toEqual([2003, 1002]);
     // a job cancelled meanwhile: nothing recorded, the checkpoint stays, the scan is told to stop
     await db.importJob.update({ where: { id: job.id }, data: { status: "cancelled", listingDone: false, listingCursor: "page-3" } });
     expect(await recordListedPage(job, [file("late.mp4"), file("late.txt")], { from: "page-3", cursor: "page-4" })).toEqual({ added: 0, active: false });
     expect(await state()).toEqual({ listingCursor: "page-3", listingDone: false, status: "cancelled" });
-    expect(await rows()).toEqual([2002, 1001]);
+    expect(await rows()).toEqual([2003, 1002]);
     // counters and embedded lists take the listing's skipped files and those skipped at import time together
     const { refreshProgress } = await import("@/lib/imports/progress");
     const { toImportJobDto } = await import("@/lib/imports/dto");
     await db.importItem.updateMany({ where: { jobId: job.id, path: "a.mp4" }, data: { status: "skipped", reason: "already_imported" } });
     await refreshProgress(job.id);
     const dto = await toImportJobDto(await db.importJob.findUniqueOrThrow({ where: { id: job.id } }));
-    expect(dto.progress).toMatchObject({ total_files: 3003, skipped: 1002, imported: 0, failed: 0 });
+    expect(dto.progress).toMatchObject({ total_files: 3005, skipped: 1003, imported: 0, failed: 0 });
     expect(dto.skipped_files).toHaveLength(1000);
     expect(dto.skipped_files.slice(0, 2)).toEqual([{ path: "a.mp4", reason: "already_imported" }, { path: "b.txt", reason: "unsupported_media_type" }]);
     // deleting the job takes its skipped files with it (the trigger)
