@@ -8,7 +8,7 @@ import { buildMatcher } from "@/lib/connectors/browse";
 import { providerForConnector } from "@/lib/providers/factory";
 import { isStorageError } from "@/lib/providers/errors";
 import { classifyFiles, recordListedFiles, sourceKeyOf } from "@/lib/imports/classify";
-import { maybeFinish, startRunners } from "@/lib/imports/jobs";
+import { maybeFinish, startRunners, wakeRunners } from "@/lib/imports/jobs";
 import { onImportJobFinished } from "@/lib/imports/hooks";
 import { ACTIVE_IMPORT_STATUSES } from "@/lib/imports/statuses";
 import { refreshProgress } from "@/lib/imports/progress";
@@ -112,11 +112,16 @@ async function listAndQueue(a: Automation): Promise<ScanOutcome> {
   if (!a.baselineDone) await db.automation.update({ where: { id: a.id }, data: { baselineDone: true } });
   if (!job) return { result: "no_new_files" };
   // The listing is complete: hand the job to the import runners.
-  // (runnersStarted: this job's runners start here, not from an import scan step.)
-  await db.importJob.update({ where: { id: job.id }, data: { listingDone: true, status: "importing", runnersStarted: true } });
+  // Its runners start here (not from an import scan step), committed with the flag that says so.
+  const listed = job;
+  await getBoss();
+  await db.$transaction(async (tx) => {
+    await tx.importJob.update({ where: { id: listed.id }, data: { listingDone: true, status: "importing", runnersStarted: true } });
+    await startRunners(listed, tx);
+  });
+  wakeRunners();
   await db.automation.update({ where: { id: a.id }, data: { scanJobId: null, lastImportJobId: job.id } });
   await refreshProgress(job.id);
-  await startRunners(job);
   await maybeFinish(job.id);
   const files = await db.importItem.count({ where: { jobId: job.id } });
   logger.info("automation started an import job", { automationId: a.id, jobId: job.id, files });

@@ -92,7 +92,8 @@ export function prepareListedPage(
   files: RemoteObject[],
   checkpoint: ListingCheckpoint,
 ): () => Promise<{ added: number; active: boolean }> {
-  // An empty page is one statement too (no rows, the checkpoint); the checkpoint rides on the last chunk.
+  // An empty page is one statement too (no rows, the checkpoint). Every chunk carries the compare-and-set
+  // and its skipped files' count; the last one moves the checkpoint.
   const chunks = [...chunkByBytes(files, sizeOfListed)];
   if (chunks.length === 0) chunks.push([]);
   const statements = fileStatements(job, chunks, checkpoint);

@@ -9,7 +9,7 @@ import { assertConnectorScope, assertConnectorUsable, getConnector } from "@/lib
 import { registerConnectorUsageCheck } from "@/lib/connectors/usage";
 import { getIndex } from "@/lib/indexes/indexes";
 import { ACTIVE_IMPORT_STATUSES, CreateImportJobBody, ListImportJobsQuery, TERMINAL_IMPORT_STATUSES } from "./schemas";
-import { scanImportJob, startRunners } from "./jobs";
+import { scanImportJob, startRunners, wakeRunners } from "./jobs";
 import { refreshProgress } from "./progress";
 
 
@@ -94,13 +94,14 @@ export async function retryImportJob(workspaceId: string, jobId: string) {
     await tx.importItem.updateMany({ where: { jobId, status: "failed" }, data: { status: "pending", reason: null, attempts: 0 } });
     await tx.importJob.update({
       where: { id: jobId },
-      // The runners start here (below), not from the scan (runnersStarted).
+      // The runners start here, with the flag, not from the scan (runnersStarted).
       data: { status: job.listingDone ? "importing" : "scanning", completedAt: null, errorMessage: null, runnersStarted: true },
     });
+    await startRunners(job, tx);
     if (!job.listingDone) await enqueue(scanImportJob, { jobId }, { db: tx });
   });
-  if (!job.listingDone) wakeWorkers(scanImportJob); // committed: the scan can go on now
-  await startRunners(job);
+  wakeRunners(); // committed: the runners (and the scan) can go on now
+  if (!job.listingDone) wakeWorkers(scanImportJob);
   await refreshProgress(jobId);
   return getImportJob(workspaceId, jobId);
 }

@@ -1,4 +1,4 @@
-import { db, sql } from "@/lib/db";
+import { db, sql, type Tx } from "@/lib/db";
 import { logger } from "@/lib/logger";
 import { defineJob } from "@/lib/jobs/registry";
 import { enqueue, enqueueMany, getBoss, wakeWorkers } from "@/lib/jobs/queue";
@@ -50,12 +50,22 @@ export const scanImportJob = defineJob<{ jobId: string }>(
     // source keys, arrays); it is settled before the next one is sent, so pages commit in listing order
     // (each one's compare-and-set expects the checkpoint the previous one left).
     let recording: Promise<{ added: number; active: boolean }> | undefined;
-    /** Takes in the page in flight, if any: false when the scan must stop. */
-    const settle = async (): Promise<boolean> => {
-      if (!recording) return true;
+    /**
+     * Takes in the page in flight, if any: "go" on, "stop", or "resync" when the job refused the page
+     * while still listing — another step moved its checkpoint (this one outlived its queue lease and was
+     * retried, or the reverse). Then this step goes on from the job's checkpoint, as both did before pages
+     * were recorded exactly once: should the other step die, the listing still finishes.
+     */
+    const settle = async (): Promise<"go" | "stop" | "resync"> => {
+      if (!recording) return "go";
       const { added, active } = await recording;
       recording = undefined;
-      if (!active) return false;
+      if (!active) {
+        const now = await db.importJob.findUnique({ where: { id: jobId }, select: { status: true, listingDone: true, listingCursor: true } });
+        if (!now || !ACTIVE_IMPORT_STATUSES.includes(now.status) || now.listingDone) return "stop";
+        cursor = now.listingCursor ?? undefined;
+        return "resync";
+      }
       if (added > 0) {
         if (!job.runnersStarted) {
           await startRunnersOnce(jobId);
@@ -67,15 +77,16 @@ export const scanImportJob = defineJob<{ jobId: string }>(
       // n files O(n²)); maybeFinish recounts once more before the job ends.
       await refreshProgressThrottled(jobId);
       await maybeProgressEvent(job);
-      return true;
+      return "go";
     };
     for (let pages = 0; pages < PAGES_PER_SCAN_STEP; pages++) {
       let page;
       try {
-        // The next page is listed while this one is classified and recorded.
+        // The next page is listed while the previous one is recorded.
         page = await listWithReadAhead(provider, query(cursor));
       } catch (err) {
-        if (!(await settle())) return; // what was listed before the error is kept
+        logger.warn("import scan: listing failed", { jobId, error: (err as Error).message });
+        if ((await settle()) === "stop") return; // what was listed before the error is kept
         if (isStorageError(err) && err.retryable) throw err; // the queue retries the step with backoff
         await failJob(job, `listing failed: ${(err as Error).message}`);
         return;
@@ -83,14 +94,18 @@ export const scanImportJob = defineJob<{ jobId: string }>(
       const files = page.objects.filter((o) => !o.path.endsWith("/") && matcher.matches(o.path));
       // The page's items and its checkpoint commit together (one WAL flush per page instead of one per
       // statement: on the embedded database the flushes were half of a rescan's time; usually one
-      // statement). The checkpoint is also the cancel check: a job cancelled meanwhile stops here, and so
-      // does a step whose page another step already recorded (the checkpoint moved: compare-and-set).
+      // statement). The checkpoint is also the cancel check: a job cancelled meanwhile stops here, and a
+      // step whose page another step already recorded (the checkpoint moved: compare-and-set) resyncs.
       const send = prepareListedPage(job, files, { from: cursor ?? null, cursor: page.cursor ?? null });
-      if (!(await settle())) return;
+      const before = await settle();
+      if (before === "stop") return;
+      if (before === "resync") continue; // this page was listed from an older checkpoint: list again
       recording = send();
       recording.catch(() => {}); // settle awaits it; a rejection meanwhile is not an unhandled one
       if (!page.cursor) {
-        if (!(await settle())) return;
+        const last = await settle();
+        if (last === "stop") return;
+        if (last === "resync") continue;
         // The last page's statement marked the listing done and the job importing.
         signalItems(jobId);
         await afterListing(job);
@@ -98,7 +113,7 @@ export const scanImportJob = defineJob<{ jobId: string }>(
       }
       cursor = page.cursor;
     }
-    if (!(await settle())) return;
+    if ((await settle()) === "stop") return;
     await enqueue(scanImportJob, { jobId }); // continue in a fresh step (bounded lease per step)
   },
   { retryLimit: 8, retryDelay: 5, expireInSeconds: 120 + importSettings.leaseSeconds },
@@ -297,8 +312,17 @@ function throttled(key: string, ms: number, now = Date.now()): boolean {
   return true;
 }
 
-export async function startRunners(job: Pick<ImportJob, "id">): Promise<void> {
-  await enqueueMany(runImportJob, runnerSlots(job.id));
+/**
+ * Queues the job's runners. With `tx`, inside that transaction, so that they start exactly when what
+ * the caller writes with them commits (the caller then calls wakeRunners).
+ */
+export async function startRunners(job: Pick<ImportJob, "id">, tx?: Tx): Promise<void> {
+  await enqueueMany(runImportJob, runnerSlots(job.id), tx ? { db: tx } : {});
+}
+
+/** This process's idle workers take runners queued in a transaction now that it has committed. */
+export function wakeRunners(): void {
+  wakeWorkers(runImportJob);
 }
 
 const runnerSlots = (jobId: string) => Array.from({ length: importSettings.concurrency }, (_, slot) => ({ jobId, slot }));
@@ -312,9 +336,9 @@ async function startRunnersOnce(jobId: string): Promise<void> {
   await getBoss();
   await db.$transaction(async (tx) => {
     const flagged = await tx.importJob.updateMany({ where: { id: jobId, runnersStarted: false, status: { in: ACTIVE_IMPORT_STATUSES } }, data: { runnersStarted: true } });
-    if (flagged.count === 1) await enqueueMany(runImportJob, runnerSlots(jobId), { db: tx });
+    if (flagged.count === 1) await startRunners({ id: jobId }, tx);
   });
-  wakeWorkers(runImportJob); // committed: the runners can go now
+  wakeRunners();
 }
 
 /**

@@ -1,12 +1,13 @@
 import { sql } from "@/lib/db";
 
 /**
- * The job's counters from its per-file rows (never incremented: a crashed and re-run step cannot
- * double-count), as a subquery `s` of total, imported, failed, skipped, bytes, total_bytes for job $1,
- * to be used with the job's row as `j`. Skipped files are those skipped at import time (import_items
- * rows) plus the listing's: `j.listing_skipped`, which is written by the same statement as their
- * import_skips rows, exactly once per page (lib/imports/classify.ts), so it is as exact as a count of
- * them and does not grow with them (a rescan of a million files is not a million-row count a second).
+ * The job's counters, counted from its per-file rows (a crashed and re-run step cannot double-count),
+ * as a subquery `s` of total, imported, failed, skipped, bytes, total_bytes for job $1, to be used with
+ * the job's row as `j`. Skipped files are those skipped at import time (import_items rows) plus the
+ * listing's: `j.listing_skipped`, the one counter that is incremented, by the same statement that
+ * writes their import_skips rows, exactly once per page (lib/imports/classify.ts). So it is as exact as
+ * a count of them and does not grow with them (a rescan of a million files is not a million-row count
+ * a second).
  */
 const COUNTS = `(
   SELECT count(*)::int AS total,

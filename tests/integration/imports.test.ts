@@ -136,7 +136,7 @@ describe("import jobs", () => {
     const { JOBS_SCHEMA } = await import("@/lib/jobs/queue");
     const { importSettings } = await import("@/lib/imports/settings");
     const runners = async (jobId: string) =>
-      (await sql<{ slot: number }>(`SELECT DISTINCT (data->>'slot')::int AS slot FROM ${JOBS_SCHEMA}.job WHERE name = 'imports.run' AND data->>'jobId' = $1 ORDER BY 1`, [jobId])).map((r) => r.slot);
+      (await sql<{ slot: number }>(`SELECT (data->>'slot')::int AS slot FROM ${JOBS_SCHEMA}.job WHERE name = 'imports.run' AND data->>'jobId' = $1 ORDER BY 1`, [jobId])).map((r) => r.slot);
     expect(await runners(first.job_id)).toEqual(Array.from({ length: importSettings.concurrency }, (_, i) => i));
     expect(await runners(again.job_id)).toEqual([]);
     expect((await db.importJob.findUniqueOrThrow({ where: { id: first.job_id } })).runnersStarted).toBe(true);
@@ -190,6 +190,14 @@ describe("import jobs", () => {
     const indexId = await newIndex();
     const job = await waitForJob(w.apiKey, (await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: indexId, source_prefix: "footage/" } })).body.job_id);
     const p1 = await api("GET", `import-jobs/${job.job_id}/items?limit=4`, { apiKey: w.apiKey });
+    // one at a time: every page boundary, on an item or on a skipped file, continues where it should
+    const one: string[] = [];
+    for (let cursor = ""; ; ) {
+      const p = await api("GET", `import-jobs/${job.job_id}/items?limit=1${cursor ? `&cursor=${cursor}` : ""}`, { apiKey: w.apiKey });
+      one.push(...p.body.data.map((i: { item_id: string }) => i.item_id));
+      if (!p.body.pagination.has_more) break;
+      cursor = p.body.pagination.next_cursor;
+    }
     const p2 = await api("GET", `import-jobs/${job.job_id}/items?limit=4&cursor=${p1.body.pagination.next_cursor}`, { apiKey: w.apiKey });
     expect(p1.body.data).toHaveLength(4);
     expect(p2.body.data).toHaveLength(3);
@@ -199,6 +207,7 @@ describe("import jobs", () => {
     const all: Item[] = [...p1.body.data, ...p2.body.data];
     expect(all.map((i) => i.path)).toEqual(all.map((i) => i.path).sort());
     expect(new Set(all.map((i) => i.item_id)).size).toBe(7);
+    expect(one).toEqual(all.map((i) => i.item_id));
     expect(all.find((i) => i.path === "footage/empty.mp4")).toMatchObject({ status: "skipped", reason: "empty_file", attempts: 0, video_id: null, size_bytes: 0 });
     const skipped = await api("GET", `import-jobs/${job.job_id}/items?status=skipped`, { apiKey: w.apiKey });
     expect(skipped.body.data.map((i: { reason: string }) => i.reason).sort()).toEqual(["empty_file", "unsupported_media_type"]);
@@ -378,6 +387,13 @@ describe("recording a listing page", () => {
     expect(dto.progress).toMatchObject({ total_files: 3005, skipped: 1003, imported: 0, failed: 0 });
     expect(dto.skipped_files).toHaveLength(1000);
     expect(dto.skipped_files.slice(0, 2)).toEqual([{ path: "a.mp4", reason: "already_imported" }, { path: "b.txt", reason: "unsupported_media_type" }]);
+    // ...and so does the items endpoint's status filter, in listing order across both tables
+    const { listImportItems } = await import("@/lib/imports/import-jobs");
+    const skippedPage = await listImportItems(w.workspaceId, job.id, { status: "skipped", limit: 3 });
+    expect(skippedPage.items.map((i) => [i.path, i.status, i.reason])).toEqual([
+      ["a.mp4", "skipped", "already_imported"], ["b.txt", "skipped", "unsupported_media_type"], ["e.txt", "skipped", "unsupported_media_type"],
+    ]);
+    expect(skippedPage.nextCursor).not.toBeNull();
     // deleting the job takes its skipped files with it (the trigger)
     await db.importJob.delete({ where: { id: job.id } });
     expect(await rows()).toEqual([0, 0]);
@@ -397,12 +413,46 @@ describe("recording a listing page", () => {
     } });
     await db.importItem.create({ data: { id: newId("item"), jobId: job.id, path: "footage/clip.mp4", version: "v", sizeBytes: BigInt(fixture("clip.mp4").length) } });
     const ctx = { jobId: "test", name: scanImportJob.name, attempt: 2, isLastAttempt: false, signal: new AbortController().signal };
-    await scanImportJob.handler({ jobId: job.id }, ctx); // the retried step
-    await scanImportJob.handler({ jobId: job.id }, ctx); // and a duplicate of it: nothing more
+    // the retried step and a duplicate of it at the same moment: one set of runners between them
+    await Promise.all([scanImportJob.handler({ jobId: job.id }, ctx), scanImportJob.handler({ jobId: job.id }, ctx)]);
     const done = await waitForJob(w.apiKey, job.id);
     expect(done).toMatchObject({ status: "completed", progress: { imported: 1, total_files: 1 } });
     const [{ n }] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${JOBS_SCHEMA}.job WHERE name = 'imports.run' AND data->>'jobId' = $1`, [job.id]);
     expect(n).toBe(importSettings.concurrency);
+  });
+
+  it("a scan step whose page another step recorded first goes on from the job's checkpoint, not stops", async () => {
+    const { scanImportJob } = await import("@/lib/imports/jobs");
+    const { providerForConnector } = await import("@/lib/providers/factory");
+    const { newId } = await import("@/lib/ids");
+    const indexId = await newIndex("resync");
+    const job = await db.importJob.create({ data: {
+      id: newId("job"), workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "footage/", filePattern: "*.{mp4,mov}", recursive: true, importMode: "all", status: "pending",
+    } });
+    // The listing in two pages; while this step lists the first, another step (the one whose queue lease
+    // this step outlived, or its retry) records it and moves the checkpoint past it.
+    const provider = await providerForConnector(w.workspaceId, connectorId);
+    const real = provider.list.bind(provider);
+    const all = (await real({ prefix: "footage/", pageSize: 1000 })).objects;
+    const spy = vi.spyOn(provider, "list").mockImplementation(async (q) => {
+      if (q.prefix !== "footage/") return real(q);
+      if (!q.cursor) {
+        await db.importJob.update({ where: { id: job.id }, data: { listingCursor: "page-2" } });
+        return { objects: all.slice(0, 3), prefixes: [], cursor: "page-2" };
+      }
+      return { objects: all.slice(3), prefixes: [] };
+    });
+    try {
+      await scanImportJob.handler({ jobId: job.id }, { jobId: "test", name: scanImportJob.name, attempt: 1, isLastAttempt: false, signal: new AbortController().signal });
+    } finally {
+      spy.mockRestore();
+    }
+    // the step took its first page as refused, went on from page-2 and finished the listing
+    expect(await db.importJob.findUniqueOrThrow({ where: { id: job.id }, select: { listingDone: true, listingCursor: true } })).toEqual({ listingDone: true, listingCursor: null });
+    const done = await waitForJob(w.apiKey, job.id);
+    // page 2 only (page 1's rows were the other step's to write): footage/day2/clip.mov imported, footage/empty.mp4 skipped
+    expect(all.slice(3).map((o) => o.path)).toEqual(["footage/day2/clip.mov", "footage/empty.mp4", "footage/readme.txt", "footage/stills/still.png"]);
+    expect(done).toMatchObject({ status: "completed", progress: { total_files: 2, imported: 1, skipped: 1 }, skipped_files: [{ path: "footage/empty.mp4", reason: "empty_file" }] });
   });
 
   it("a job deleted while a page is being recorded waits for that page and takes its items with it", async () => {
@@ -614,7 +664,9 @@ describe("claiming and recording files in batches", () => {
     let statements: number;
     try {
       const out = await recordPlacedFiles(job, store, placed);
-      statements = spy.mock.calls.length;
+      // (the in-process queue worker polls meanwhile: its statements, all on the pgboss schema, are not ours)
+      const textOf = (q: unknown) => (typeof q === "string" ? q : ((q as { text?: string } | undefined)?.text ?? ""));
+      statements = spy.mock.calls.filter(([q]) => !textOf(q).includes("pgboss.")).length;
       expect(ids.map((id) => out.get(id)?.status)).toEqual(Array(5).fill("imported"));
     } finally {
       spy.mockRestore();
