@@ -116,8 +116,13 @@ async function listAndQueue(a: Automation): Promise<ScanOutcome> {
   const listed = job;
   await getBoss();
   await db.$transaction(async (tx) => {
-    await tx.importJob.update({ where: { id: listed.id }, data: { listingDone: true, status: "importing", runnersStarted: true } });
-    await startRunners(listed, tx);
+    // Guarded like the scan's start (lib/imports/jobs.ts startRunnersOnce): a job cancelled meanwhile,
+    // or one whose runners a scan interrupted after this commit already started, gets none.
+    const handed = await tx.importJob.updateMany({
+      where: { id: listed.id, status: { in: ACTIVE_IMPORT_STATUSES }, runnersStarted: false },
+      data: { listingDone: true, status: "importing", runnersStarted: true },
+    });
+    if (handed.count === 1) await startRunners(listed, tx);
   });
   wakeRunners();
   await db.automation.update({ where: { id: a.id }, data: { scanJobId: null, lastImportJobId: job.id } });

@@ -72,7 +72,8 @@ export type ListingCheckpoint = { from: string | null; cursor: string | null };
  * prisma/schema.prisma). A page that fits one statement (the usual 1,000 files) is one statement with
  * the checkpoint inside it (no BEGIN, UPDATE, COMMIT round trips), a larger one a transaction. The last
  * page (no next cursor) marks the listing done and a scanning job importing.
- * `active`: the job was still active and at this checkpoint (it moved); false tells the scan to stop.
+ * `active`: the job was still active and at this checkpoint (it moved); false: the scan stops, or goes on
+ * from the job's checkpoint when another step moved it (lib/imports/jobs.ts).
  */
 export async function recordListedPage(
   job: { id: string; indexId: string; connectorId: string; importMode: string },

@@ -91,12 +91,15 @@ export async function retryImportJob(workspaceId: string, jobId: string) {
   if (failed === 0 && job.listingDone) throw new ApiError("invalid_state_transition", `Import job ${jobId} has no failed files to retry.`);
   await getBoss();
   await db.$transaction(async (tx) => {
-    await tx.importItem.updateMany({ where: { jobId, status: "failed" }, data: { status: "pending", reason: null, attempts: 0 } });
-    await tx.importJob.update({
-      where: { id: jobId },
+    // Guarded on the status read above: of two retries at once, the second finds the job running (409)
+    // instead of queueing a second set of runners and scan.
+    const reopened = await tx.importJob.updateMany({
+      where: { id: jobId, status: job.status },
       // The runners start here, with the flag, not from the scan (runnersStarted).
       data: { status: job.listingDone ? "importing" : "scanning", completedAt: null, errorMessage: null, runnersStarted: true },
     });
+    if (reopened.count !== 1) throw new ApiError("invalid_state_transition", `Import job ${jobId} is already being retried.`);
+    await tx.importItem.updateMany({ where: { jobId, status: "failed" }, data: { status: "pending", reason: null, attempts: 0 } });
     await startRunners(job, tx);
     if (!job.listingDone) await enqueue(scanImportJob, { jobId }, { db: tx });
   });

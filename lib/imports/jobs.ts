@@ -86,7 +86,9 @@ export const scanImportJob = defineJob<{ jobId: string }>(
         page = await listWithReadAhead(provider, query(cursor));
       } catch (err) {
         logger.warn("import scan: listing failed", { jobId, error: (err as Error).message });
-        if ((await settle()) === "stop") return; // what was listed before the error is kept
+        const settled = await settle(); // what was listed before the error is kept
+        if (settled === "stop") return;
+        if (settled === "resync") continue; // the error was on a stale cursor: another step is listing
         if (isStorageError(err) && err.retryable) throw err; // the queue retries the step with backoff
         await failJob(job, `listing failed: ${(err as Error).message}`);
         return;
@@ -99,7 +101,7 @@ export const scanImportJob = defineJob<{ jobId: string }>(
       const send = prepareListedPage(job, files, { from: cursor ?? null, cursor: page.cursor ?? null });
       const before = await settle();
       if (before === "stop") return;
-      if (before === "resync") continue; // this page was listed from an older checkpoint: list again
+      if (before === "resync") continue; // list again from the job's checkpoint
       recording = send();
       recording.catch(() => {}); // settle awaits it; a rejection meanwhile is not an unhandled one
       if (!page.cursor) {
