@@ -177,11 +177,19 @@ describe("import jobs", () => {
     await seedS3(emu.env.s3!, bucket, { "footage/broken.mp4": fixture("clip.mp4") });
     const items = await db.importItem.findMany({ where: { jobId: job.job_id, status: "failed" } });
     await db.importItem.updateMany({ where: { id: { in: items.map((i) => i.id) } }, data: { sizeBytes: BigInt(fixture("clip.mp4").length) } });
-    const retried = await api("POST", `import-jobs/${job.job_id}/retry`, { apiKey: w.apiKey });
-    expect(retried.status).toBe(200);
+    // two retries at once: one reopens the job, the other is refused (not a second set of runners)
+    const retries = await Promise.all([0, 1].map(() => api("POST", `import-jobs/${job.job_id}/retry`, { apiKey: w.apiKey })));
+    expect(retries.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(retries.find((r) => r.status === 409)!.body.error.code).toBe("invalid_state_transition");
     const done = await waitForJob(w.apiKey, job.job_id);
     expect(done.progress).toMatchObject({ imported: 2, failed: 0, skipped: 1 });
     expect(done.failed_files).toEqual([]);
+    // one set of runners for the job's first run, one for its retry
+    const { sql } = await import("@/lib/db");
+    const { JOBS_SCHEMA } = await import("@/lib/jobs/queue");
+    const { importSettings } = await import("@/lib/imports/settings");
+    const [{ n }] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${JOBS_SCHEMA}.job WHERE name = 'imports.run' AND data->>'jobId' = $1`, [job.job_id]);
+    expect(n).toBe(2 * importSettings.concurrency);
     expect(await db.video.count({ where: { indexId } })).toBe(2);
     await seedS3(emu.env.s3!, bucket, { "footage/broken.mp4": "this is not an mp4 file at all" });
   });
