@@ -47,6 +47,14 @@ describe("browser: import from a connector with preview, live progress, videos t
     await page.waitForSelector("[data-testid=job-status]:has-text('completed')", { timeout: 60_000 });
     expect(await page.textContent("[data-testid=job-counts]")).toContain("3 imported · 0 failed · 1 skipped");
     expect(await page.content()).toContain("unsupported_media_type");
+    // both bars (files, bytes) say 100 and are drawn full once their width transition has ended
+    expect(await page.$$eval("[role=progressbar]", (bars) => bars.map((b) => b.getAttribute("aria-valuenow")))).toEqual(["100", "100"]);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll("[role=progressbar]")].every((bar) => {
+        const fill = bar.firstElementChild as HTMLElement | null;
+        return !!fill && fill.getBoundingClientRect().width >= bar.getBoundingClientRect().width - 0.5;
+      }),
+    );
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "21-import-job-completed.png"), fullPage: true });
 
     await page.goto(`${base}/indexes/${index.index_id}`);
