@@ -8,7 +8,7 @@ import { buildMatcher } from "@/lib/connectors/browse";
 import { providerForConnector } from "@/lib/providers/factory";
 import { isStorageError } from "@/lib/providers/errors";
 import { classifyFiles, recordListedFiles, sourceKeyOf } from "@/lib/imports/classify";
-import { maybeFinish, startRunners, wakeRunners } from "@/lib/imports/jobs";
+import { maybeFinish, startRunnersOnce } from "@/lib/imports/jobs";
 import { onImportJobFinished } from "@/lib/imports/hooks";
 import { ACTIVE_IMPORT_STATUSES } from "@/lib/imports/statuses";
 import { refreshProgress } from "@/lib/imports/progress";
@@ -111,20 +111,9 @@ async function listAndQueue(a: Automation): Promise<ScanOutcome> {
   }
   if (!a.baselineDone) await db.automation.update({ where: { id: a.id }, data: { baselineDone: true } });
   if (!job) return { result: "no_new_files" };
-  // The listing is complete: hand the job to the import runners.
-  // Its runners start here (not from an import scan step), committed with the flag that says so.
-  const listed = job;
-  await getBoss();
-  await db.$transaction(async (tx) => {
-    // Guarded like the scan's start (lib/imports/jobs.ts startRunnersOnce): a job cancelled meanwhile,
-    // or one whose runners a scan interrupted after this commit already started, gets none.
-    const handed = await tx.importJob.updateMany({
-      where: { id: listed.id, status: { in: ACTIVE_IMPORT_STATUSES }, runnersStarted: false },
-      data: { listingDone: true, status: "importing", runnersStarted: true },
-    });
-    if (handed.count === 1) await startRunners(listed, tx);
-  });
-  wakeRunners();
+  // The listing is complete: hand the job to the import runners (not an import scan step's: it has
+  // none), once, and not if it was cancelled meanwhile.
+  await startRunnersOnce(job.id, { listingDone: true, status: "importing" });
   await db.automation.update({ where: { id: a.id }, data: { scanJobId: null, lastImportJobId: job.id } });
   await refreshProgress(job.id);
   await maybeFinish(job.id);

@@ -9,7 +9,7 @@ import { providerForConnector } from "@/lib/providers/factory";
 import { isStorageError } from "@/lib/providers/errors";
 import type { ListQuery } from "@/lib/providers/types";
 import { listWithReadAhead, prefetchList } from "@/lib/providers/read-ahead";
-import type { ImportItem, ImportJob } from "@/lib/generated/prisma/client";
+import type { ImportItem, ImportJob, Prisma } from "@/lib/generated/prisma/client";
 import { prepareListedPage } from "./classify";
 import { placeFile, recordPlacedFiles, type FileOutcome, type PlacedFile } from "./import-file";
 import { deferProgressRefresh, finishIfDone, refreshProgress, refreshProgressThrottled } from "./progress";
@@ -330,14 +330,19 @@ export function wakeRunners(): void {
 const runnerSlots = (jobId: string) => Array.from({ length: importSettings.concurrency }, (_, slot) => ({ jobId, slot }));
 
 /**
- * A scan starts its job's runners when it first records files for them, not when it begins: a new_only
- * rescan that skips every file starts none (their queue pickups and polling competed with its pages for
- * the embedded database). Exactly once, crashes included: the job's flag commits with their queue rows.
+ * Starts an active job's runners exactly once, crashes included: the job's flag commits with their queue
+ * rows (`also`: more of the job's row to write with it). A scan calls it when it first records files for
+ * them, not when it begins: a new_only rescan that skips every file starts none (their queue pickups and
+ * polling competed with its pages for the embedded database). An automation calls it when it hands its
+ * listed job over. A job cancelled meanwhile, or already running, gets none.
  */
-async function startRunnersOnce(jobId: string): Promise<void> {
+export async function startRunnersOnce(jobId: string, also: Prisma.ImportJobUpdateManyMutationInput = {}): Promise<void> {
   await getBoss();
   await db.$transaction(async (tx) => {
-    const flagged = await tx.importJob.updateMany({ where: { id: jobId, runnersStarted: false, status: { in: ACTIVE_IMPORT_STATUSES } }, data: { runnersStarted: true } });
+    const flagged = await tx.importJob.updateMany({
+      where: { id: jobId, runnersStarted: false, status: { in: ACTIVE_IMPORT_STATUSES } },
+      data: { ...also, runnersStarted: true },
+    });
     if (flagged.count === 1) await startRunners({ id: jobId }, tx);
   });
   wakeRunners();
