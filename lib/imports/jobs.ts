@@ -129,7 +129,7 @@ export const scanImportJob = defineJob<{ jobId: string }>(
 /** A runner claims at most this many files at once (doubling from 1 per step: small jobs stay parallel)… */
 const CLAIM_FILES = 8;
 /** …and at most this many bytes by the listing (one file however large). */
-const CLAIM_BYTES = 8 * 1024 * 1024;
+const CLAIM_BYTES = 32 * 1024 * 1024;
 
 export const runImportJob = defineJob<{ jobId: string; slot: number }>(
   "imports.run",
@@ -151,10 +151,22 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
       return !!status && ACTIVE_IMPORT_STATUSES.includes(status.status);
     };
     let batchSize = 1;
+    // The previous batch's finish (probes, placement, records) runs while this runner claims and copies the
+    // next one: the runner's transfer slot is not left idle for the database round trips and the probe.
+    let finishing: Promise<boolean> | null = null;
+    const finished = async () => {
+      const f = finishing;
+      finishing = null;
+      return f ? await f : true;
+    };
     while (Date.now() - started < importSettings.stepSeconds * 1000) {
-      if (!(await active())) return;
+      if (!(await active())) return void (await finished());
       const items = await claimItems(jobId, batchSize);
       if (items.length === 0) {
+        if (finishing) {
+          if (!(await finished())) return;
+          continue;
+        }
         if (status!.listingDone) {
           await maybeFinish(jobId);
           return;
@@ -165,10 +177,14 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
         continue;
       }
       batchSize = Math.min(CLAIM_FILES, batchSize * 2);
-      if (!(await runBatch(job, items, provider, store, active))) return;
+      const { done } = await copyBatch(job, items, provider, store, active);
+      // One batch finishing at a time per runner: the previous one is recorded before this one may be.
+      if (!(await finished())) return void (await done);
+      finishing = done;
       await refreshProgressThrottled(jobId);
       await maybeProgressEvent(job);
     }
+    if (!(await finished())) return;
     await enqueue(runImportJob, { jobId, slot });
   },
   // The queue lease covers one step plus the longest a single file may run without renewing its claim;
@@ -182,13 +198,22 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
  * while any is in flight. A job cancelled meanwhile stops the batch: what was copied is recorded, the
  * files not started go back to pending. False when the job is no longer active.
  */
-export async function runBatch(
+export async function runBatch(...args: Parameters<typeof copyBatch>): Promise<boolean> {
+  return (await (await copyBatch(...args)).done);
+}
+
+/**
+ * runBatch in two parts: resolves once the last file's bytes are in, with `done` for the rest (that file's
+ * probe and placement, the batch's records). A file's probe and placement overlap the next file's transfer,
+ * so a runner has one file transferring and at most one finishing. `done` never rejects unobserved.
+ */
+export async function copyBatch(
   job: ImportJob,
   items: ImportItem[],
   provider: Awaited<ReturnType<typeof providerForConnector>>,
   store: ReturnType<typeof mediaStore>,
   active: () => Promise<boolean>,
-): Promise<boolean> {
+): Promise<{ done: Promise<boolean> }> {
   const ids = items.map((i) => i.id);
   // The whole batch's claims, renewed by each file's heartbeat and, between files, once a third of the
   // lease has passed (files of the batch still waiting their turn must not look abandoned).
@@ -199,20 +224,32 @@ export async function runBatch(
   };
   const placed: PlacedFile[] = [];
   const settled = new Map<string, FileOutcome>();
+  const placing: Promise<void>[] = [];
   let stillActive = true;
   for (const item of items) {
     if (item !== items[0] && !(stillActive = await active())) break;
     if (Date.now() - renewedAt > (importSettings.leaseSeconds * 1000) / 3) await renewClaims();
     if (throttled(`file:${job.id}`, 1000)) await db.importJob.update({ where: { id: job.id }, data: { currentFile: item.path } });
-    const outcome = await placeFile(job, item, provider, store, renewClaims);
-    if (outcome.status === "placed") placed.push(outcome.placed);
-    else settled.set(item.id, outcome);
+    let bytesIn!: () => void;
+    const transferred = new Promise<void>((resolve) => (bytesIn = resolve));
+    const place = placeFile(job, item, provider, store, renewClaims, bytesIn).then((outcome) => {
+      if (outcome.status === "placed") placed.push(outcome.placed);
+      else settled.set(item.id, outcome);
+    });
+    place.catch(() => {}); // observed through `done` (or the race below)
+    placing.push(place);
+    await Promise.race([transferred, place]);
   }
-  if (placed.length > 0) for (const [id, outcome] of await recordPlacedFiles(job, store, placed)) settled.set(id, outcome);
-  await settleItems(settled);
-  const unstarted = ids.filter((id) => !settled.has(id));
-  if (unstarted.length > 0) await sql("UPDATE import_items SET status = 'pending', claimed_at = NULL, attempts = attempts - 1, updated_at = now() WHERE id = ANY($1::text[]) AND status = 'importing'", [unstarted]);
-  return stillActive;
+  const done = (async () => {
+    await Promise.all(placing);
+    if (placed.length > 0) for (const [id, outcome] of await recordPlacedFiles(job, store, placed)) settled.set(id, outcome);
+    await settleItems(settled);
+    const unstarted = ids.filter((id) => !settled.has(id));
+    if (unstarted.length > 0) await sql("UPDATE import_items SET status = 'pending', claimed_at = NULL, attempts = attempts - 1, updated_at = now() WHERE id = ANY($1::text[]) AND status = 'importing'", [unstarted]);
+    return stillActive;
+  })();
+  done.catch(() => {});
+  return { done };
 }
 
 /** Writes the outcomes not already recorded with their video (skips, failures, reused videos) in one statement. */

@@ -51,6 +51,7 @@ function lazyProvider(kind: StorageProvider["provider"], build: () => Promise<St
     list: async (q) => (await get()).list(q),
     stat: async (p) => (await get()).stat(p),
     read: async (p, range) => (await get()).read(p, range),
+    plainGet: async (p) => ((await get()).plainGet?.(p)) ?? null,
     write: async (p, body, info) => (await get()).write(p, body, info),
     remove: async (p) => (await get()).remove(p),
   };

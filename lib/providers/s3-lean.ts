@@ -19,6 +19,7 @@ import https from "node:https";
 import { isAscii } from "node:buffer";
 import type { Readable } from "node:stream";
 import { fastListCounts, parseListObjectsV2, type FastListPage } from "./s3-list-xml";
+import type { PlainGet } from "./types";
 
 export interface LeanGetConfig {
   endpoint: string;
@@ -90,7 +91,7 @@ function canonicalQuery(params: Record<string, string | undefined>): string {
     .join("&");
 }
 
-export function createLeanS3(cfg: LeanGetConfig): { get: LeanGet; list: LeanList } {
+export function createLeanS3(cfg: LeanGetConfig): { get: LeanGet; list: LeanList; plainGet: (key: string) => PlainGet } {
   const base = new URL(cfg.endpoint);
   const secure = base.protocol === "https:";
   const mod = secure ? https : http;
@@ -103,8 +104,8 @@ export function createLeanS3(cfg: LeanGetConfig): { get: LeanGet; list: LeanList
   let keyDay = "";
   let signingKey: Buffer = Buffer.alloc(0);
 
-  /** One signed GET; the response when `ok(status)`, else null (drained). Never rejects. */
-  function request(path: string, query: string, extra: Record<string, string>, ok: (status: number) => boolean): Promise<http.IncomingMessage | null> {
+  /** The headers of a signed GET (host, date, payload hash, token, authorization, and `extra`). */
+  function signedHeaders(path: string, query: string, extra: Record<string, string>): Record<string, string> {
     const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
     const day = amzDate.slice(0, 8);
     if (day !== keyDay) {
@@ -117,7 +118,12 @@ export function createLeanS3(cfg: LeanGetConfig): { get: LeanGet; list: LeanList
       { method: "GET", path, query, headers, payloadHash: "UNSIGNED-PAYLOAD", region: cfg.region, service: "s3", ...cfg.credentials },
       signingKey,
     );
+    return headers;
+  }
 
+  /** One signed GET; the response when `ok(status)`, else null (drained). Never rejects. */
+  function request(path: string, query: string, extra: Record<string, string>, ok: (status: number) => boolean): Promise<http.IncomingMessage | null> {
+    const headers = signedHeaders(path, query, extra);
     return new Promise((resolve) => {
       let settled = false;
       const settle = (v: http.IncomingMessage | null) => {
@@ -150,8 +156,20 @@ export function createLeanS3(cfg: LeanGetConfig): { get: LeanGet; list: LeanList
     });
   }
 
+  const objectPath = (key: string) => `${bucketPath}/${key.split("/").map(s3EncodeSegment).join("/")}`;
+
+  /** The whole object as a signed GET for another HTTP client (a copy thread); valid for S3's 15 minutes of clock skew. */
+  const plainGet = (key: string): PlainGet => {
+    const path = objectPath(key);
+    return {
+      url: `${base.protocol}//${base.host}${path}`,
+      headers: signedHeaders(path, "", {}),
+      timeouts: { connectMs: cfg.connectMs, requestMs: cfg.requestMs, socketIdleMs: cfg.socketIdleMs },
+    };
+  };
+
   const get: LeanGet = async (key, range) => {
-    const path = `${bucketPath}/${key.split("/").map(s3EncodeSegment).join("/")}`;
+    const path = objectPath(key);
     const res = await request(path, "", range ? { range } : {}, (status) => status === 200 || (range !== undefined && status === 206));
     leanGetCounts[res ? "served" : "declined"]++;
     return res;
@@ -184,5 +202,5 @@ export function createLeanS3(cfg: LeanGetConfig): { get: LeanGet; list: LeanList
     return page;
   };
 
-  return { get, list };
+  return { get, list, plainGet };
 }

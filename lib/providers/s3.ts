@@ -212,6 +212,8 @@ export function createS3Provider(cfg: S3ProviderConfig): StorageProvider {
       }
     },
 
+    plainGet: lean ? async (path: string) => lean.plainGet(path) : undefined,
+
     async write(path: string, body: Readable, info: WriteInfo): Promise<RemoteObject> {
       const counter = new ByteCounter(info.size);
       body.on("error", (err) => counter.destroy(err));

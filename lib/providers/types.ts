@@ -96,6 +96,14 @@ export interface CheckOptions {
   probePrefix?: string;
 }
 
+/** A signed plain HTTP GET of a whole object, with the provider's timeouts (see StorageProvider.plainGet). */
+export type PlainGet = {
+  url: string;
+  headers: Record<string, string>;
+  /** Connecting; until the response headers; the socket idle. */
+  timeouts: { connectMs: number; requestMs: number; socketIdleMs: number };
+};
+
 export interface StorageProvider {
   readonly provider: ProviderKind;
   /**
@@ -113,6 +121,12 @@ export interface StorageProvider {
    * the stream, already mapped to StorageError. Destroying the stream releases the connection.
    */
   read(path: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * The whole object as one plain HTTP GET, signed, that any HTTP client may send within the next few
+   * minutes (imports copy with it in a worker thread, lib/imports/copy-thread.ts). Absent, or null, where a
+   * provider cannot offer one; a request that does not answer 200 is read again through `read`.
+   */
+  plainGet?(path: string): Promise<PlainGet | null>;
   /** Uploads the stream (multipart / resumable / block upload when large or of unknown size). */
   write(path: string, body: Readable, info: WriteInfo): Promise<RemoteObject>;
   /** Deletes the object; deleting an absent object is not an error. */

@@ -18,7 +18,18 @@ let w: Awaited<ReturnType<typeof newWorkspace>>;
 let connectorId: string;
 let bucket: string;
 
+/** The MP4 fixture followed by a `free` box: a real MP4 of `size` bytes (past the 1 MiB small-file path). */
+function paddedClip(size: number): Buffer {
+  const clip = fixture("clip.mp4");
+  const box = Buffer.alloc(size - clip.length, 7);
+  box.writeUInt32BE(box.length, 0);
+  box.write("free", 4, "latin1");
+  return Buffer.concat([clip, box]);
+}
+const LARGE = paddedClip(1_500_000);
+
 const FILES: Record<string, Buffer | string> = {
+  "large/clip.mp4": LARGE,
   "footage/clip.mp4": fixture("clip.mp4"),
   "footage/day2/clip.mov": fixture("clip.mov"),
   "footage/audio/tone.mp3": fixture("tone.mp3"),
@@ -110,6 +121,20 @@ describe("import jobs", () => {
     expect(types.filter((t) => t === "media.created")).toHaveLength(4);
     expect(types).toContain("import_job.started");
     expect(types).toContain("import_job.partial_completed");
+  });
+
+  it("copies a file past the small-file size in a copy thread (a signed plain GET), hashed and stored byte for byte", async () => {
+    const { threadCopyCounts } = await import("@/lib/imports/copy-thread");
+    const before = threadCopyCounts.served;
+    const indexId = await newIndex();
+    const created = await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: indexId, source_prefix: "large/" } });
+    const job = await waitForJob(w.apiKey, created.body.job_id);
+    expect(job).toMatchObject({ status: "completed", progress: { imported: 1, failed: 0, bytes_transferred: LARGE.length } });
+    expect(threadCopyCounts.served).toBe(before + 1);
+    const v = (await api("GET", `videos/${job.video_ids[0]}`, { apiKey: w.apiKey })).body;
+    expect(v).toMatchObject({ size_bytes: LARGE.length, checksum_sha256: createHash("sha256").update(LARGE).digest("hex"), media_type: "video" });
+    expect(v.duration_seconds).toBeGreaterThan(0.5);
+    expect(readFileSync(fileURLToPath(v.video_uri)).equals(LARGE)).toBe(true);
   });
 
   it("with a webhook subscribed to media.created, each imported file's event is delivered (the transactional path)", async () => {
@@ -591,14 +616,14 @@ describe("claiming and recording files in batches", () => {
     return { job, ids };
   }
 
-  it("claims the lowest pending files up to a count and 8 MiB by the listing (a larger file alone), then stale claims", async () => {
+  it("claims the lowest pending files up to a count and 32 MiB by the listing (a larger file alone), then stale claims", async () => {
     const { claimItems } = await import("@/lib/imports/jobs");
     const MiB = 1024 * 1024;
-    const { job, ids } = await jobWith([MiB, MiB, MiB, 6 * MiB, 20 * MiB, 1000, 1000, 1000]);
+    const { job, ids } = await jobWith([4 * MiB, 4 * MiB, 4 * MiB, 24 * MiB, 40 * MiB, 1000, 1000, 1000]);
     const claimed = async (n: number) => (await claimItems(job.id, n)).map((i) => ids.indexOf(i.id));
-    expect(await claimed(8)).toEqual([0, 1, 2]); // + the 6 MiB file would pass 8 MiB
+    expect(await claimed(8)).toEqual([0, 1, 2]); // + the 24 MiB file would pass 32 MiB
     expect(await claimed(8)).toEqual([3]);
-    expect(await claimed(8)).toEqual([4]); // 20 MiB: over the budget, claimed alone
+    expect(await claimed(8)).toEqual([4]); // 40 MiB: over the budget, claimed alone
     expect(await claimed(2)).toEqual([5, 6]);
     expect(await claimed(8)).toEqual([7]);
     expect(await claimed(8)).toEqual([]); // all in flight, none stale
@@ -715,6 +740,25 @@ describe("claiming and recording files in batches", () => {
       ["pending", 0, true],
     ]);
     expect(await db.video.count({ where: { importItemId: { in: ids } } })).toBe(2);
+  });
+
+  it("hands the batch back once the last file's bytes are in: a file's placement overlaps the next file's transfer", async () => {
+    const { copyBatch } = await import("@/lib/imports/jobs");
+    const { job, ids, items, source: local, store: real } = await claimedClips(2);
+    let reads = 0;
+    const source = { ...local, read: async (p: string) => (reads++, local.read(p)) };
+    // placing a file in the media store waits for the gate: the first file's placement holds until opened
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const store = { ...real, writeLocalFile: async (key: string, data: Buffer) => (await gate, real.writeLocalFile!(key, data)) };
+    const copied = await Promise.race([copyBatch(job, items, source, store, async () => true), new Promise<"stuck">((r) => setTimeout(() => r("stuck"), 5000))]);
+    expect(copied).not.toBe("stuck"); // a runner waiting for each placement would still be on the first file
+    expect(reads).toBe(2); // the second file was read while the first was being placed
+    expect(await db.importItem.count({ where: { jobId: job.id, status: "imported" } })).toBe(0);
+    open();
+    expect(await (copied as Exclude<typeof copied, "stuck">).done).toBe(true);
+    expect(await db.video.count({ where: { importItemId: { in: ids } } })).toBe(2);
+    expect(await db.importItem.count({ where: { jobId: job.id, status: "imported" } })).toBe(2);
   });
 
   it("keeps the claims of a batch's waiting files fresh between files, not only while one is in flight", async () => {

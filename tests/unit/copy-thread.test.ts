@@ -1,0 +1,80 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { copyInThread, threadCopyCounts } from "@/lib/imports/copy-thread";
+
+// A real HTTP server on 127.0.0.1 answering the copy thread's GETs: what each path answers is below.
+const BODY = randomBytes(3 * 1024 * 1024 + 17);
+let server: http.Server;
+let base: string;
+const seen: http.IncomingHttpHeaders[] = [];
+const dir = mkdtempSync(path.join(os.tmpdir(), "gantry-copy-thread-"));
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    seen.push(req.headers);
+    if (req.url === "/ok") {
+      res.writeHead(200, { "content-length": BODY.length });
+      return res.end(BODY);
+    }
+    if (req.url === "/cut") {
+      // promises the whole body, sends a third, then drops the connection
+      res.writeHead(200, { "content-length": BODY.length });
+      res.write(BODY.subarray(0, BODY.length / 3), () => res.destroy());
+      return;
+    }
+    if (req.url === "/redirect") {
+      res.writeHead(307, { location: "/ok" });
+      return res.end();
+    }
+    res.writeHead(404, { "content-type": "application/xml" });
+    res.end("<Error><Code>NoSuchKey</Code></Error>");
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+const timeouts = { connectMs: 2000, requestMs: 5000, socketIdleMs: 5000 };
+const get = (p: string, url = base) => ({ url: `${url}${p}`, headers: { authorization: "signed", "x-amz-date": "20261203T000000Z" }, timeouts });
+
+describe("copying in a worker thread", () => {
+  it("writes the body to the file with its size and sha256, sending the signed headers as given", async () => {
+    const dest = path.join(dir, "ok");
+    const before = threadCopyCounts.served;
+    const r = await copyInThread({ get: get("/ok"), dest, maxBytes: BODY.length + 1024 });
+    expect(r).toEqual({ bytes: BODY.length, sha256: createHash("sha256").update(BODY).digest("hex") });
+    expect(readFileSync(dest).equals(BODY)).toBe(true);
+    expect(threadCopyCounts.served).toBe(before + 1);
+    expect(seen.at(-1)).toMatchObject({ authorization: "signed", "x-amz-date": "20261203T000000Z" });
+  });
+
+  it("declines (null) anything but a 200 and a connection that fails before the headers: the caller reads through the provider", async () => {
+    const before = threadCopyCounts.declined;
+    expect(await copyInThread({ get: get("/missing"), dest: path.join(dir, "missing"), maxBytes: 10 })).toBeNull();
+    expect(await copyInThread({ get: get("/redirect"), dest: path.join(dir, "redirect"), maxBytes: 10 })).toBeNull();
+    // port 1: nobody listens, the connection is refused
+    expect(await copyInThread({ get: get("/ok", "http://127.0.0.1:1"), dest: path.join(dir, "refused"), maxBytes: 10 })).toBeNull();
+    expect(threadCopyCounts.declined).toBe(before + 3);
+    expect(existsSync(path.join(dir, "missing"))).toBe(false);
+  });
+
+  it("rejects when the body breaks off midway (a transient error for the caller's retries)", async () => {
+    await expect(copyInThread({ get: get("/cut"), dest: path.join(dir, "cut"), maxBytes: BODY.length + 1024 })).rejects.toThrow(/copy failed/);
+  });
+
+  it("stops reading past maxBytes and reports more bytes than that (the caller's size check fails the file)", async () => {
+    const r = await copyInThread({ get: get("/ok"), dest: path.join(dir, "capped"), maxBytes: 1024 * 1024 });
+    expect(r!.bytes).toBeGreaterThan(1024 * 1024);
+    expect(r!.bytes).toBeLessThan(BODY.length);
+  });
+
+  it("runs copies side by side on its threads", async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => copyInThread({ get: get("/ok"), dest: path.join(dir, `many-${i}`), maxBytes: BODY.length })));
+    expect(results.map((r) => r?.bytes)).toEqual(Array(6).fill(BODY.length));
+  });
+});
