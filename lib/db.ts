@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client";
@@ -32,7 +33,14 @@ function pool(): pg.Pool {
   if (globalForPrisma.__gantryPool) return globalForPrisma.__gantryPool;
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set (start Gantry through npm run dev/start, which provide it)");
-  const p = new pg.Pool({ ...sessionConfig(url), max: Number(process.env.GANTRY_DB_POOL_SIZE ?? 10) });
+  const p = new pg.Pool({
+    ...sessionConfig(url),
+    max: Number(process.env.GANTRY_DB_POOL_SIZE ?? 10),
+    // The embedded database keeps every connection's prepared statements in its one session (see
+    // preparedQuery): its connections stay open rather than being replaced after 10 s idle, each time
+    // leaving their statements behind.
+    ...(process.env.GANTRY_DATABASE_MODE === "embedded" ? { idleTimeoutMillis: 0 } : {}),
+  });
   // An idle connection the server closed (restart, failover) must not take the process down; the
   // pool replaces it on the next query.
   p.on("error", () => {});
@@ -58,16 +66,52 @@ export const db: PrismaClient = new Proxy({} as PrismaClient, {
   },
 });
 
+/** `prepare`: a hot statement of fixed text, parsed and planned once per connection (see preparedQuery). */
+export type SqlOptions = { prepare?: boolean };
+
 /**
  * A plain parameterised statement on the shared pool, for hot paths only. Results use pg's own type
  * parsing: select booleans, text and numbers, not TIMESTAMP columns (pg would read Prisma's UTC
  * timestamps in the process's local zone).
  */
-export async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[]): Promise<R[]> {
-  return (await pool().query<R>(text, params)).rows;
+export async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[], opts?: SqlOptions): Promise<R[]> {
+  if (!opts?.prepare) return (await pool().query<R>(text, params)).rows;
+  const client = await pool().connect();
+  let failed: Error | undefined;
+  try {
+    return (await client.query<R>(preparedQuery(client, text, params))).rows;
+  } catch (err) {
+    // An error the server answered (a unique violation…) leaves the connection and its statements usable.
+    if (!(err instanceof pg.DatabaseError)) failed = err as Error;
+    throw err;
+  } finally {
+    client.release(failed);
+  }
 }
 
-export type SqlQuery = <R extends pg.QueryResultRow>(text: string, params: unknown[]) => Promise<R[]>;
+export type SqlQuery = <R extends pg.QueryResultRow>(text: string, params: unknown[], opts?: SqlOptions) => Promise<R[]>;
+
+const PROCESS_TAG = randomBytes(3).toString("hex");
+const connectionTags = new WeakMap<pg.ClientBase, string>();
+let connections = 0;
+const textTags = new Map<string, string>();
+
+/**
+ * A named prepared statement: the server parses and plans it on a connection's first use only, then binds
+ * and executes (the import claim on the embedded database: 4.5 → 2.3 ms; on PostgreSQL, planning saved).
+ * The name is the text's hash plus a tag of this process and connection: on the embedded database every
+ * connection, of every process, shares one session, and so one namespace of prepared statements.
+ */
+function preparedQuery(client: pg.ClientBase, text: string, values: unknown[]): pg.QueryConfig {
+  let conn = connectionTags.get(client);
+  if (!conn) connectionTags.set(client, (conn = `${PROCESS_TAG}${(connections++).toString(36)}`));
+  let t = textTags.get(text);
+  if (!t) {
+    t = createHash("sha256").update(text).digest("hex").slice(0, 16);
+    if (textTags.size < 1000) textTags.set(text, t);
+  }
+  return { name: `g${t}_${conn}`, text, values };
+}
 
 /**
  * Plain statements in one transaction on one pooled connection: one commit (one WAL flush) for the lot.
@@ -78,7 +122,7 @@ export async function sqlTransaction<T>(fn: (q: SqlQuery) => Promise<T>): Promis
   let broken: Error | undefined;
   try {
     await client.query("BEGIN");
-    const result = await fn(async (text, params) => (await client.query(text, params)).rows);
+    const result = await fn(async (text, params, opts) => (await client.query(opts?.prepare ? preparedQuery(client, text, params) : { text, values: params })).rows);
     await client.query("COMMIT");
     return result;
   } catch (err) {

@@ -111,7 +111,7 @@ async function runStatements(statements: Statement[], q: SqlQuery): Promise<{ pe
   let pending = 0;
   let active = false;
   for (const { text, params } of statements) {
-    const [row] = await q<{ pending: number; active: boolean }>(text, params);
+    const [row] = await q<{ pending: number; active: boolean }>(text, params, { prepare: true });
     pending += row?.pending ?? 0;
     active = row?.active ?? false;
   }

@@ -335,6 +335,7 @@ async function insertVideoUnlessSubscribed(v: VideoRow, e: { id: string; workspa
       v.sourceKey ?? null, v.checksumSha256 ?? null, v.metadata == null ? null : JSON.stringify(v.metadata),
       e.id, e.indexId, JSON.stringify(e.data), itemId,
     ],
+    { prepare: true },
   );
   return !rows[0].subscribed;
 }
@@ -384,6 +385,7 @@ async function insertVideosUnlessSubscribed(job: ImportJob, store: MediaStore, p
     )
     SELECT import_item_id AS item_id, id AS video_id FROM v`,
     [job.workspaceId, job.indexId, job.connectorId, job.id, ...cols],
+    { prepare: true },
   );
   return new Map(rows.map((r) => [r.item_id, r.video_id]));
 }

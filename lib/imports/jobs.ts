@@ -288,6 +288,7 @@ export async function claimItems(jobId: string, files: number): Promise<ImportIt
                  (extract(epoch from claimed_at) * 1000)::float8 AS "claimedAt", (extract(epoch from created_at) * 1000)::float8 AS "createdAt",
                  (extract(epoch from updated_at) * 1000)::float8 AS "updatedAt"`,
       [jobId, files, CLAIM_BYTES, ...params],
+      { prepare: true },
     );
     return rows.map(claimedRow).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   };

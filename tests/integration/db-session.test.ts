@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import pg from "pg";
-import { db, sessionConfig, sql } from "@/lib/db";
+import { db, sessionConfig, sql, sqlTransaction } from "@/lib/db";
 
 describe("database sessions", () => {
   it("run in UTC, so now() in a statement and Prisma's own dates agree", async () => {
@@ -22,5 +22,33 @@ describe("database sessions", () => {
     } finally {
       await client.end();
     }
+  });
+
+  it("run prepared statements side by side on many connections (one namespace on the embedded database), survive a database error, and prepare once per connection", async () => {
+    const key = `prep-${Date.now()}`;
+    const text = "INSERT INTO rate_limit_buckets (key, count, reset_at) VALUES ($1, 1, now()) ON CONFLICT (key) DO UPDATE SET count = rate_limit_buckets.count + 1 RETURNING count";
+    // 40 at once: the pool opens several connections, each preparing the statement under its own name
+    const counts = await Promise.all(Array.from({ length: 40 }, () => sql<{ count: number }>(text, [key], { prepare: true })));
+    expect(counts.map((r) => r[0].count).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    // a unique violation is the statement's error, not the connection's: the same statement works after it
+    const strict = "INSERT INTO rate_limit_buckets (key, count, reset_at) VALUES ($1, 1, now()) RETURNING count";
+    await expect(sql(strict, [key], { prepare: true })).rejects.toMatchObject({ code: "23505" });
+    expect(await sql(strict, [`${key}-b`], { prepare: true })).toEqual([{ count: 1 }]);
+    // inside a transaction too, and parsed once per connection: the second Parse of the same text is skipped
+    const spy = vi.spyOn(pg.Client.prototype, "query");
+    try {
+      const parsed = await sqlTransaction(async (q) => {
+        await q("SELECT count FROM rate_limit_buckets WHERE key = $1", [key], { prepare: true });
+        const [row] = await q<{ count: number }>("SELECT count FROM rate_limit_buckets WHERE key = $1", [key], { prepare: true });
+        return row.count;
+      });
+      expect(parsed).toBe(40);
+      const named = spy.mock.calls.map(([cfg]) => (cfg as { name?: string }).name).filter(Boolean);
+      expect(named).toHaveLength(2);
+      expect(new Set(named).size).toBe(1); // the same name both times: pg sends Parse only the first
+    } finally {
+      spy.mockRestore();
+    }
+    await db.rateLimitBucket.deleteMany({ where: { key: { startsWith: key } } });
   });
 });
