@@ -7,8 +7,9 @@
  * trips, HTTP requests, the runners' bookkeeping), and every chunk read from a socket is garbage for the
  * server's own heap: V8 collects the buffers by marking the whole heap of the Next.js server (~60 MB) again
  * and again, on helper threads (measured: 2–3.4 s of CPU per GB imported, more than the sha256). A worker
- * thread has its own small heap and its own event loop. 200 × 5 MB from radosgw, same build, two runs each:
- * 7.7 and 8.8 s on the main thread, 6.8 and 7.2 s with two copy threads (bench/RESULTS.md, session 9).
+ * thread has its own small heap and its own event loop. 200 × 5 MB from radosgw, two runs each: 7.7 and 8.8 s
+ * on the main thread, 6.8 and 7.2 s with two copy threads, 6.2 and 6.5 s once they wrote synchronously
+ * (bench/RESULTS.md, session 9).
  *
  * Only a success is taken from here (200 with the whole body). An error status, a redirect or a connection
  * that fails before the headers comes back as `null` ("declined") and the caller reads the file through the
@@ -45,13 +46,10 @@ const http = require("node:http");
 const https = require("node:https");
 const fs = require("node:fs");
 const { createHash } = require("node:crypto");
-const { pipeline } = require("node:stream/promises");
-const { Transform } = require("node:stream");
 const agents = {
   "http:": new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 15000 }),
   "https:": new https.Agent({ keepAlive: true, maxSockets: 64, timeout: 15000 }),
 };
-const BUFFER_BYTES = 1024 * 1024;
 
 function copy(job) {
   return new Promise((resolve, reject) => {
@@ -71,24 +69,47 @@ function copy(job) {
       }
       answered = true;
       clearTimeout(headersTimer);
+      // Written synchronously as each chunk arrives: this thread has nothing else to do meanwhile, and a
+      // chunk is garbage as soon as it is hashed and written (no write queue holding it into an older
+      // generation, no hop to the thread pool per write).
+      let fd;
+      try {
+        fd = fs.openSync(job.dest, "w");
+      } catch (err) {
+        res.destroy();
+        return reject(err);
+      }
       const hash = createHash("sha256");
       let bytes = 0;
-      const count = new Transform({
-        highWaterMark: BUFFER_BYTES,
-        transform(chunk, _enc, cb) {
-          bytes += chunk.length;
-          if (bytes > job.maxBytes) return cb(Object.assign(new Error("more bytes than listed"), { tooMany: true }));
-          hash.update(chunk);
-          cb(null, chunk);
-        },
+      let over = false;
+      const end = (fn) => {
+        if (over) return;
+        over = true;
+        try {
+          fs.closeSync(fd);
+        } catch {
+          // nothing to do: the data was written (or the copy fails anyway)
+        }
+        fn();
+      };
+      res.on("data", (chunk) => {
+        if (over) return;
+        bytes += chunk.length;
+        if (bytes > job.maxBytes) {
+          res.destroy();
+          return end(() => resolve({ id: job.id, bytes, sha256: "" }));
+        }
+        hash.update(chunk);
+        try {
+          for (let at = 0; at < chunk.length; ) at += fs.writeSync(fd, chunk, at);
+        } catch (err) {
+          res.destroy();
+          end(() => reject(err));
+        }
       });
-      pipeline(res, count, fs.createWriteStream(job.dest, { highWaterMark: BUFFER_BYTES })).then(
-        () => resolve({ id: job.id, bytes, sha256: hash.digest("hex") }),
-        (err) => {
-          if (err && err.tooMany) return resolve({ id: job.id, bytes, sha256: "" });
-          reject(err);
-        },
-      );
+      res.on("end", () => end(() => resolve({ id: job.id, bytes, sha256: hash.digest("hex") })));
+      res.on("error", (err) => end(() => reject(err)));
+      res.on("close", () => end(() => reject(new Error("the connection closed before the whole body"))));
     });
     const headersTimer = setTimeout(() => req.destroy(new Error("headers timeout")), job.requestMs);
     req.setTimeout(job.socketIdleMs, () => req.destroy(new Error("socket idle for " + job.socketIdleMs + " ms")));
