@@ -126,9 +126,13 @@ export const scanImportJob = defineJob<{ jobId: string }>(
 // after another, records the batch, and continues in bounded steps. A claim not renewed within the lease
 // is taken over by another runner.
 
-/** A runner claims at most this many files at once (doubling from 1 per step: small jobs stay parallel)… */
-const CLAIM_FILES = 8;
-/** …and at most this many bytes by the listing (one file however large). */
+/**
+ * A runner claims at most this many files at once (doubling from 1 per step: small jobs stay parallel)…
+ * A batch's claim and its records are one statement each: 5,000 × 20 KB on the embedded database took
+ * 9.2 s of its CPU with 8, 5.6–6.0 s with 32 (the job 22.0 s → 19.5–20.9 s).
+ */
+const CLAIM_FILES = 32;
+/** …and at most this many bytes by the listing (one file however large): 200 × 5 MB took ~3 s of the embedded database's CPU at 8 MiB, ~1.8 s at 32. */
 const CLAIM_BYTES = 32 * 1024 * 1024;
 
 export const runImportJob = defineJob<{ jobId: string; slot: number }>(
