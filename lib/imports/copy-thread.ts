@@ -11,6 +11,13 @@
  * on the main thread, 6.8 and 7.2 s with two copy threads, 6.2 and 6.5 s once they wrote synchronously
  * (bench/RESULTS.md, session 9).
  *
+ * Small files (≤ 1 MiB) go as a batch: one message carries a runner's claimed small files, the thread fetches
+ * them one after another, writes each whole under its media-store key and sends all their bytes back in one
+ * message (for the in-memory probe). On 2 CPUs the system calls of a small file — the request's socket
+ * write, creating the file — cost the main thread ~1.5 ms, and a message each way ~0.3 ms: per file, the
+ * main thread now only signs the request. 5,000 × 20 KB: main thread CPU 16–17 s → 5.3 s, the job
+ * 20.5–27 s → 15–19 s (bench/RESULTS.md, session 10).
+ *
  * Only a success is taken from here (200 with the whole body). An error status, a redirect or a connection
  * that fails before the headers comes back as `null` ("declined") and the caller reads the file through the
  * provider instead, whose retries and error mapping then decide, exactly as without threads. A body that
@@ -45,6 +52,7 @@ const { parentPort } = require("node:worker_threads");
 const http = require("node:http");
 const https = require("node:https");
 const fs = require("node:fs");
+const path = require("node:path");
 const { createHash } = require("node:crypto");
 const agents = {
   "http:": new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 15000 }),
@@ -69,15 +77,19 @@ function copy(job) {
       }
       answered = true;
       clearTimeout(headersTimer);
-      // Written synchronously as each chunk arrives: this thread has nothing else to do meanwhile, and a
-      // chunk is garbage as soon as it is hashed and written (no write queue holding it into an older
-      // generation, no hop to the thread pool per write).
+      // Big files: written synchronously as each chunk arrives (this thread has nothing else to do meanwhile,
+      // and a chunk is garbage as soon as it is hashed and written: no write queue holding it into an older
+      // generation, no hop to the thread pool per write). Small ones (job.whole): kept, and written in one go
+      // once complete and of the expected size; their bytes go back to the caller for the probe.
+      const chunks = job.whole ? [] : null;
       let fd;
-      try {
-        fd = fs.openSync(job.dest, "w");
-      } catch (err) {
-        res.destroy();
-        return reject(err);
+      if (!chunks) {
+        try {
+          fd = fs.openSync(job.dest, "w");
+        } catch (err) {
+          res.destroy();
+          return reject(err);
+        }
       }
       const hash = createHash("sha256");
       let bytes = 0;
@@ -85,10 +97,12 @@ function copy(job) {
       const end = (fn) => {
         if (over) return;
         over = true;
-        try {
-          fs.closeSync(fd);
-        } catch {
-          // nothing to do: the data was written (or the copy fails anyway)
+        if (fd !== undefined) {
+          try {
+            fs.closeSync(fd);
+          } catch {
+            // nothing to do: the data was written (or the copy fails anyway)
+          }
         }
         fn();
       };
@@ -100,6 +114,7 @@ function copy(job) {
           return end(() => resolve({ id: job.id, bytes, sha256: "" }));
         }
         hash.update(chunk);
+        if (chunks) return void chunks.push(chunk);
         try {
           for (let at = 0; at < chunk.length; ) at += fs.writeSync(fd, chunk, at);
         } catch (err) {
@@ -107,7 +122,25 @@ function copy(job) {
           end(() => reject(err));
         }
       });
-      res.on("end", () => end(() => resolve({ id: job.id, bytes, sha256: hash.digest("hex") })));
+      res.on("end", () =>
+        end(() => {
+          const sha256 = hash.digest("hex");
+          if (!chunks) return resolve({ id: job.id, bytes, sha256 });
+          if (bytes !== job.wholeBytes) return resolve({ id: job.id, bytes, sha256: "" }); // not written: the caller decides
+          const data = Buffer.concat(chunks, bytes);
+          try {
+            writeWhole(job.dest, data);
+          } catch (err) {
+            try {
+              fs.unlinkSync(job.dest); // no partial file left where the media belongs
+            } catch {
+              // never created
+            }
+            return reject(err);
+          }
+          resolve({ id: job.id, bytes, sha256, data });
+        }),
+      );
       res.on("error", (err) => end(() => reject(err)));
       res.on("close", () => end(() => reject(new Error("the connection closed before the whole body"))));
     });
@@ -127,7 +160,38 @@ function copy(job) {
   });
 }
 
+// A small file's bytes, written where they belong (the directory made when missing: keys share their job's).
+function writeWhole(dest, data) {
+  try {
+    fs.writeFileSync(dest, data);
+  } catch (err) {
+    if (err.code !== "ENOENT") throw err;
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.writeFileSync(dest, data);
+  }
+}
+
+// Small files one after another, answered in one message (a message costs the main thread ~0.3 ms here).
+// Their bytes travel back without a copy where a file owns its whole ArrayBuffer (>= 4 KB; smaller ones
+// share Node's buffer pool and are copied).
+async function fetchAll(job) {
+  const results = [];
+  for (const file of job.files) {
+    try {
+      const r = await copy({ ...file, whole: true });
+      delete r.id;
+      results.push(r);
+    } catch (err) {
+      results.push({ error: String((err && err.message) || err) });
+    }
+  }
+  const transfer = [];
+  for (const r of results) if (r.data && r.data.byteOffset === 0 && r.data.buffer.byteLength === r.data.length) transfer.push(r.data.buffer);
+  parentPort.postMessage({ id: job.id, results }, transfer);
+}
+
 parentPort.on("message", (job) => {
+  if (job.op === "fetchAll") return void fetchAll(job);
   copy(job).then(
     (r) => parentPort.postMessage(r),
     (err) => parentPort.postMessage({ id: job.id, error: String((err && err.message) || err) }),
@@ -135,8 +199,9 @@ parentPort.on("message", (job) => {
 });
 `;
 
-type Reply = { id: number; declined?: number; bytes?: number; sha256?: string; error?: string };
-type Pending = { resolve: (r: ThreadCopyResult | null) => void; reject: (e: Error) => void };
+type Outcome = { declined?: number; bytes?: number; sha256?: string; data?: Uint8Array; error?: string };
+type Reply = Outcome & { id: number; results?: Outcome[] };
+type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void };
 
 class CopyThread {
   private readonly worker: Worker;
@@ -151,10 +216,10 @@ class CopyThread {
     this.worker.on("exit", (code) => this.die(new Error(`copy thread exited (${code})`)));
   }
 
-  send(id: number, req: ThreadCopyRequest, p: Pending): void {
-    if (this.pending.size === 0) this.worker.ref(); // a copy in flight keeps the process alive
-    this.pending.set(id, p);
-    this.worker.postMessage({ id, url: req.get.url, headers: req.get.headers, dest: req.dest, maxBytes: req.maxBytes, ...req.get.timeouts });
+  send(message: { id: number } & Record<string, unknown>, p: Pending): void {
+    if (this.pending.size === 0) this.worker.ref(); // work in flight keeps the process alive
+    this.pending.set(message.id, p);
+    this.worker.postMessage(message);
   }
 
   private settle(r: Reply): void {
@@ -162,13 +227,7 @@ class CopyThread {
     if (!p) return;
     this.pending.delete(r.id);
     if (this.pending.size === 0) this.worker.unref();
-    if (r.error !== undefined) return p.reject(new Error(`copy failed: ${r.error}`));
-    if (r.declined !== undefined) {
-      threadCopyCounts.declined++;
-      return p.resolve(null);
-    }
-    threadCopyCounts.served++;
-    p.resolve({ bytes: r.bytes!, sha256: r.sha256! });
+    p.resolve(r);
   }
 
   private die(err: Error): void {
@@ -193,10 +252,47 @@ let nextId = 1;
  * Null when the thread declined (not a 200: the caller reads through the provider) or threads are off.
  * Rejects when the body failed midway (transient: retry).
  */
-export function copyInThread(req: ThreadCopyRequest): Promise<ThreadCopyResult | null> {
-  if (copyThreadCount === 0) return Promise.resolve(null);
+export async function copyInThread(req: ThreadCopyRequest): Promise<ThreadCopyResult | null> {
+  if (copyThreadCount === 0) return null;
+  const r = await inThread({ url: req.get.url, headers: req.get.headers, dest: req.dest, maxBytes: req.maxBytes, ...req.get.timeouts });
+  if (r.error !== undefined) throw new Error(`copy failed: ${r.error}`);
+  if (r.declined !== undefined) {
+    threadCopyCounts.declined++;
+    return null;
+  }
+  threadCopyCounts.served++;
+  return { bytes: r.bytes!, sha256: r.sha256! };
+}
+
+/** A small file fetched whole: `data` holds its bytes, already written to the request's `dest`. */
+export type ThreadFetchResult = ThreadCopyResult & { data: Buffer };
+
+/**
+ * Fetches small files one after another in a thread, in one message each way: each file is hashed, and
+ * written to its `dest` when it has exactly `bytes` bytes. Per file, its result, or null when the thread did
+ * not take it — declined, failed, or another size (nothing written then; a failure removes what it wrote):
+ * the caller reads that file the usual way. All null when threads are off.
+ */
+export async function fetchFilesInThread(files: (Omit<ThreadCopyRequest, "maxBytes"> & { bytes: number })[]): Promise<(ThreadFetchResult | null)[]> {
+  if (copyThreadCount === 0 || files.length === 0) return files.map(() => null);
+  const r = await inThread({
+    op: "fetchAll",
+    // one byte over is enough to tell "more than listed" (and reading stops there)
+    files: files.map((f) => ({ url: f.get.url, headers: f.get.headers, dest: f.dest, maxBytes: f.bytes + 1, wholeBytes: f.bytes, ...f.get.timeouts })),
+  });
+  return r.results!.map((o) => {
+    if (o.data === undefined) {
+      threadCopyCounts.declined++;
+      return null;
+    }
+    threadCopyCounts.served++;
+    return { bytes: o.bytes!, sha256: o.sha256!, data: Buffer.from(o.data.buffer, o.data.byteOffset, o.data.byteLength) };
+  });
+}
+
+/** Sends one message to the least busy thread (starting threads up to the count) and waits for its reply. */
+function inThread(message: Record<string, unknown>): Promise<Reply> {
   if (threads.length < copyThreadCount) threads.push(new CopyThread((t) => threads.splice(threads.indexOf(t), 1)));
-  // The least busy thread (new threads start empty).
   const thread = threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-  return new Promise((resolve, reject) => thread.send(nextId++, req, { resolve, reject }));
+  return new Promise((resolve, reject) => thread.send({ ...message, id: nextId++ }, { resolve, reject }));
 }

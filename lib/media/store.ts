@@ -25,6 +25,8 @@ export type MediaStore = {
    * nothing points at the file before the video row is committed.
    */
   writeLocalFile?(key: string, bytes: Buffer): Promise<void>;
+  /** Local stores only: the file path of a key (its directory may not exist yet), for writers in other threads. */
+  localPathOf?(key: string): string;
   /** A scratch directory for in-flight downloads (same filesystem as a local store). */
   scratchDir: string;
 };
@@ -57,6 +59,7 @@ export function parseMediaStore(raw: string | undefined, dataDir: string, e: Nod
       // fs/promises cost 0.23–0.38 ms of CPU per 20 KB file here (open, write, close: three thread-pool
       // round trips, each a main-thread wake-up), the synchronous calls 0.06 ms, blocking about as long.
       // The directory is made only when the write finds it missing (keys share their job's directory).
+      localPathOf: (key) => path.join(root, ...key.split("/")),
       writeLocalFile: async (key, bytes) => {
         const dest = path.join(root, ...key.split("/"));
         try {

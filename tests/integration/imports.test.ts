@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { api } from "../helpers/api";
@@ -74,6 +75,8 @@ async function oneStart() {
 
 describe("import jobs", () => {
   it("imports every matching file once, probes it, skips what it must, and lists failures", async () => {
+    const { threadCopyCounts } = await import("@/lib/imports/copy-thread");
+    const served = threadCopyCounts.served;
     const indexId = await newIndex();
     const created = await api("POST", "import-jobs", { apiKey: w.apiKey, json: { connector_id: connectorId, index_id: indexId, source_prefix: "footage/" } });
     expect(created.status).toBe(201);
@@ -111,6 +114,13 @@ describe("import jobs", () => {
     // the bytes are in the media store, identical
     expect(mp4.video_uri).toMatch(/^file:\/\//);
     expect(readFileSync(fileURLToPath(mp4.video_uri)).equals(fixture("clip.mp4"))).toBe(true);
+    // The small files came through a copy thread in batches (the broken one too: its probe failed it) —
+    // the MP4 probed in memory, the others by ffprobe on the file in place — and the failed file's bytes
+    // were not left in the job's directory of the media store.
+    expect(threadCopyCounts.served - served).toBe(5);
+    expect(readdirSync(path.dirname(fileURLToPath(mp4.video_uri))).sort()).toEqual(
+      videos.map((v) => path.basename(fileURLToPath(v.body.video_uri))).sort(),
+    );
 
     const page = await api("GET", `indexes/${indexId}/videos?limit=2`, { apiKey: w.apiKey });
     expect(page.body.data).toHaveLength(2);

@@ -5,10 +5,13 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyInThread, threadCopyCounts } from "@/lib/imports/copy-thread";
+import { copyInThread, fetchFilesInThread, threadCopyCounts } from "@/lib/imports/copy-thread";
 
 // A real HTTP server on 127.0.0.1 answering the copy thread's GETs: what each path answers is below.
 const BODY = randomBytes(3 * 1024 * 1024 + 17);
+// small files: one that owns its ArrayBuffer on the way back (>= 4 KB), one from Node's buffer pool (copied)
+const SMALL = randomBytes(20_000);
+const TINY = randomBytes(100);
 let server: http.Server;
 let base: string;
 const seen: http.IncomingHttpHeaders[] = [];
@@ -20,6 +23,16 @@ beforeAll(async () => {
     if (req.url === "/ok") {
       res.writeHead(200, { "content-length": BODY.length });
       return res.end(BODY);
+    }
+    if (req.url === "/small" || req.url === "/tiny") {
+      const body = req.url === "/small" ? SMALL : TINY;
+      res.writeHead(200, { "content-length": body.length });
+      return res.end(body);
+    }
+    if (req.url === "/cut-small") {
+      res.writeHead(200, { "content-length": SMALL.length });
+      res.write(SMALL.subarray(0, 5000), () => res.destroy());
+      return;
     }
     if (req.url === "/cut") {
       // promises the whole body, sends a third, then drops the connection
@@ -76,5 +89,33 @@ describe("copying in a worker thread", () => {
   it("runs copies side by side on its threads", async () => {
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => copyInThread({ get: get("/ok"), dest: path.join(dir, `many-${i}`), maxBytes: BODY.length })));
     expect(results.map((r) => r?.bytes)).toEqual(Array(6).fill(BODY.length));
+  });
+
+  it("fetches a batch of small files in one round trip: each written whole (its directory made) and handed back; the rest declined, nothing written", async () => {
+    const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+    const at = (name: string) => path.join(dir, "batch", "made-on-demand", name);
+    const before = { ...threadCopyCounts };
+    const results = await fetchFilesInThread([
+      { get: get("/small"), dest: at("small"), bytes: SMALL.length },
+      { get: get("/tiny"), dest: at("tiny"), bytes: TINY.length },
+      { get: get("/missing"), dest: at("missing"), bytes: 10 },
+      { get: get("/small"), dest: at("listed-bigger"), bytes: SMALL.length + 1 }, // the object changed since the listing
+      { get: get("/small"), dest: at("listed-smaller"), bytes: SMALL.length - 1 },
+      { get: get("/cut-small"), dest: at("cut"), bytes: SMALL.length },
+      { get: get("/ok", "http://127.0.0.1:1"), dest: at("refused"), bytes: 10 },
+    ]);
+    expect(results[0]).toEqual({ bytes: SMALL.length, sha256: sha(SMALL), data: SMALL });
+    expect(Buffer.isBuffer(results[0]!.data)).toBe(true);
+    expect(results[1]).toEqual({ bytes: TINY.length, sha256: sha(TINY), data: TINY });
+    expect(results.slice(2)).toEqual([null, null, null, null, null]);
+    expect(readFileSync(at("small")).equals(SMALL)).toBe(true);
+    expect(readFileSync(at("tiny")).equals(TINY)).toBe(true);
+    for (const name of ["missing", "listed-bigger", "listed-smaller", "cut", "refused"]) expect(existsSync(at(name))).toBe(false);
+    expect(threadCopyCounts.served - before.served).toBe(2);
+    expect(threadCopyCounts.declined - before.declined).toBe(5);
+  });
+
+  it("answers an empty batch without a thread", async () => {
+    expect(await fetchFilesInThread([])).toEqual([]);
   });
 });
