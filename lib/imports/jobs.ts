@@ -11,7 +11,7 @@ import type { ListQuery } from "@/lib/providers/types";
 import { listWithReadAhead, prefetchList } from "@/lib/providers/read-ahead";
 import type { ImportItem, ImportJob, Prisma } from "@/lib/generated/prisma/client";
 import { prepareListedPage } from "./classify";
-import { placeFile, recordPlacedFiles, type FileOutcome, type PlacedFile } from "./import-file";
+import { fetchSmallFilesInThread, placeFetched, placeFile, recordPlacedFiles, type FileOutcome, type PlacedFile } from "./import-file";
 import { deferProgressRefresh, finishIfDone, refreshProgress, refreshProgressThrottled } from "./progress";
 import { ACTIVE_IMPORT_STATUSES } from "./statuses";
 import { importSettings } from "./settings";
@@ -146,12 +146,22 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
     if (!provider) return;
     let status: { status: string; listingDone: boolean } | null = null;
     let checkedAt = 0;
-    /** The job is still active (its status read at most every STATUS_CHECK_MS while files keep coming). */
+    let reading: Promise<void> | null = null;
+    const readStatus = () =>
+      (reading ??= sql<{ status: string; listingDone: boolean }>(`SELECT status, listing_done AS "listingDone" FROM import_jobs WHERE id = $1`, [jobId], { prepare: true })
+        .then((rows) => {
+          status = rows[0] ?? null;
+          checkedAt = Date.now();
+        })
+        .finally(() => (reading = null)));
+    /**
+     * The job is still active. While files keep coming its status is re-read every STATUS_CHECK_MS in the
+     * background (a cancel is seen within about that), so the runner never waits on the round trip; it
+     * waits for a fresh read only at first and while the listing is still running (then listingDone matters).
+     */
     const active = async () => {
-      if (!status || !status.listingDone || Date.now() - checkedAt >= STATUS_CHECK_MS) {
-        status = await db.importJob.findUnique({ where: { id: jobId }, select: { status: true, listingDone: true } });
-        checkedAt = Date.now();
-      }
+      if (!status || !status.listingDone) await readStatus();
+      else if (Date.now() - checkedAt >= STATUS_CHECK_MS) readStatus().catch(() => {}); // a failed read is retried at the next check
       return !!status && ACTIVE_IMPORT_STATUSES.includes(status.status);
     };
     let batchSize = 1;
@@ -163,33 +173,50 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
       finishing = null;
       return f ? await f : true;
     };
-    while (Date.now() - started < importSettings.stepSeconds * 1000) {
-      if (!(await active())) return void (await finished());
-      const items = await claimItems(jobId, batchSize);
-      if (items.length === 0) {
-        if (finishing) {
-          if (!(await finished())) return;
+    const stepEnds = started + importSettings.stepSeconds * 1000;
+    // The next batch is claimed while this one copies, so the claim's round trip (tens of ms on a busy
+    // embedded database) is off the runner's path. Whatever was claimed ahead and not started goes back.
+    let ahead: Promise<ImportItem[]> | null = null;
+    const dropAhead = async () => {
+      const a = ahead;
+      ahead = null;
+      if (a) await releaseClaims((await a).map((i) => i.id));
+    };
+    try {
+      while (Date.now() < stepEnds) {
+        if (!(await active())) return void (await finished());
+        const items = ahead ? await ahead : await claimItems(jobId, batchSize);
+        ahead = null;
+        if (items.length === 0) {
+          if (finishing) {
+            if (!(await finished())) return;
+            continue;
+          }
+          if (status!.listingDone) {
+            await maybeFinish(jobId);
+            return;
+          }
+          // Listing still running: wait for the scan's next page (woken at once when the scan runs in this
+          // process; another process's scan is noticed within a second), then look again.
+          await waitForItems(jobId, 1000);
           continue;
         }
-        if (status!.listingDone) {
-          await maybeFinish(jobId);
-          return;
-        }
-        // Listing still running: wait for the scan's next page (woken at once when the scan runs in this
-        // process; another process's scan is noticed within a second), then look again.
-        await waitForItems(jobId, 1000);
-        continue;
+        batchSize = Math.min(CLAIM_FILES, batchSize * 2);
+        if (Date.now() < stepEnds) (ahead = claimItems(jobId, batchSize)).catch(() => {}); // observed when taken or dropped
+        const { done } = await copyBatch(job, items, provider, store, active);
+        // One batch finishing at a time per runner: the previous one is recorded before this one may be.
+        if (!(await finished())) return void (await done);
+        finishing = done;
+        await refreshProgressThrottled(jobId);
+        await maybeProgressEvent(job);
       }
-      batchSize = Math.min(CLAIM_FILES, batchSize * 2);
-      const { done } = await copyBatch(job, items, provider, store, active);
-      // One batch finishing at a time per runner: the previous one is recorded before this one may be.
-      if (!(await finished())) return void (await done);
-      finishing = done;
-      await refreshProgressThrottled(jobId);
-      await maybeProgressEvent(job);
+      if (!(await finished())) return;
+      await dropAhead();
+      await enqueue(runImportJob, { jobId, slot });
+    } finally {
+      // Not released (the database failing): they are taken over once their claim goes stale.
+      await dropAhead().catch((err: Error) => logger.warn("could not release files claimed ahead", { jobId, err: err.message }));
     }
-    if (!(await finished())) return;
-    await enqueue(runImportJob, { jobId, slot });
   },
   // The queue lease covers one step plus the longest a single file may run without renewing its claim;
   // a runner killed mid-step is retried after it (its in-flight files are taken over after leaseSeconds).
@@ -197,7 +224,8 @@ export const runImportJob = defineJob<{ jobId: string; slot: number }>(
 );
 
 /**
- * Copies a runner's claimed files one after another, then records them: the imported ones in one
+ * Copies a runner's claimed files one after another (the small ones together in a copy thread when the
+ * source can describe a plain GET and the media store is local: fetchSmallFilesInThread), then records them: the imported ones in one
  * statement (recordPlacedFiles), the others' item rows in another. Their claims are renewed together
  * while any is in flight. A job cancelled meanwhile stops the batch: what was copied is recorded, the
  * files not started go back to pending. False when the job is no longer active.
@@ -230,8 +258,13 @@ export async function copyBatch(
   const settled = new Map<string, FileOutcome>();
   const placing: Promise<void>[] = [];
   let stillActive = true;
+  if (throttled(`file:${job.id}`, 1000)) await db.importJob.update({ where: { id: job.id }, data: { currentFile: items[0].path } });
+  // Small files first, all together in a copy thread; the rest (and any it did not take) one by one below.
+  // Their probes wait for `done`: the runner goes on to its next claim meanwhile.
+  const early = new Map((await fetchSmallFilesInThread(job, items, provider, store, renewClaims)).map((f) => [f.item.id, f]));
   for (const item of items) {
-    if (item !== items[0] && !(stillActive = await active())) break;
+    if (early.has(item.id)) continue;
+    if ((early.size > 0 || item !== items[0]) && !(stillActive = await active())) break;
     if (Date.now() - renewedAt > (importSettings.leaseSeconds * 1000) / 3) await renewClaims();
     if (throttled(`file:${job.id}`, 1000)) await db.importJob.update({ where: { id: job.id }, data: { currentFile: item.path } });
     let bytesIn!: () => void;
@@ -245,15 +278,26 @@ export async function copyBatch(
     await Promise.race([transferred, place]);
   }
   const done = (async () => {
+    for (const f of early.values()) {
+      const outcome = await placeFetched(f);
+      if (outcome.status === "placed") placed.push(outcome.placed);
+      else settled.set(f.item.id, outcome);
+    }
     await Promise.all(placing);
     if (placed.length > 0) for (const [id, outcome] of await recordPlacedFiles(job, store, placed)) settled.set(id, outcome);
     await settleItems(settled);
     const unstarted = ids.filter((id) => !settled.has(id));
-    if (unstarted.length > 0) await sql("UPDATE import_items SET status = 'pending', claimed_at = NULL, attempts = attempts - 1, updated_at = now() WHERE id = ANY($1::text[]) AND status = 'importing'", [unstarted]);
+    await releaseClaims(unstarted);
     return stillActive;
   })();
   done.catch(() => {});
   return { done };
+}
+
+/** Claimed files never started go back to pending, their attempt not counted. */
+async function releaseClaims(ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await sql("UPDATE import_items SET status = 'pending', claimed_at = NULL, attempts = attempts - 1, updated_at = now() WHERE id = ANY($1::text[]) AND status = 'importing'", [ids]);
 }
 
 /** Writes the outcomes not already recorded with their video (skips, failures, reused videos) in one statement. */
