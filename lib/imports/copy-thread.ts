@@ -11,7 +11,7 @@
  * on the main thread, 6.8 and 7.2 s with two copy threads, 6.2 and 6.5 s once they wrote synchronously
  * (bench/RESULTS.md, session 9).
  *
- * Small files (≤ 1 MiB) go as a batch: one message carries a runner's claimed small files, the thread fetches
+ * Small files (≤ 1 MiB) go as a batch: one message carries a runner's claimed small files (up to 4 MiB of them), the thread fetches
  * them one after another, writes each whole under its media-store key and sends all their bytes back in one
  * message (for the in-memory probe). On 2 CPUs the system calls of a small file — the request's socket
  * write, creating the file — cost the main thread ~1.5 ms, and a message each way ~0.3 ms: per file, the

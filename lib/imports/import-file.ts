@@ -163,8 +163,7 @@ export async function fetchSmallFilesInThread(
   const localPathOf = store.localPathOf;
   if (copyThreadCount === 0 || !localPathOf || !source.plainGet) return [];
   const files: { item: ImportItem; key: string; dest: string; get: PlainGet }[] = [];
-  for (const item of items) {
-    if (Number(item.sizeBytes) > SMALL_FILE_BYTES) continue;
+  for (const item of threadBatchOf(items)) {
     const get = await source.plainGet(item.path);
     if (!get) continue;
     const key = mediaKeyOf(job, item);
@@ -181,6 +180,25 @@ export async function fetchSmallFilesInThread(
   } finally {
     clearInterval(heartbeat);
   }
+}
+
+/**
+ * A batch's bytes in memory at once stay within this (a runner holds one batch fetching and one being probed):
+ * 32 small files of 20 KB are 640 KB; 32 of 1 MiB would be 32 MiB per batch, so most of those go one by one.
+ */
+export const THREAD_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** The files of a batch fetched together in a thread: the small ones (≤ SMALL_FILE_BYTES), in order, while their sizes add up to at most maxBytes. */
+export function threadBatchOf(items: ImportItem[], maxBytes = THREAD_BATCH_BYTES): ImportItem[] {
+  const out: ImportItem[] = [];
+  let total = 0;
+  for (const item of items) {
+    const size = Number(item.sizeBytes);
+    if (size > SMALL_FILE_BYTES || total + size > maxBytes) continue;
+    total += size;
+    out.push(item);
+  }
+  return out;
 }
 
 /** A fetched small file probed: from memory when the in-process parser knows it, else by ffprobe on the file in place. */

@@ -1,10 +1,11 @@
-// Where an imported file lands in the media store (lib/imports/import-file.ts mediaKeyOf) and the local
-// store's small-file write, which makes a key's directory only when the write finds it missing.
+// Where an imported file lands in the media store (lib/imports/import-file.ts mediaKeyOf), the local
+// store's small-file write (its directory made only when missing), and which small files go to a copy thread together.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { mediaKeyOf, safeName } from "@/lib/imports/import-file";
+import type { ImportItem } from "@/lib/generated/prisma/client";
+import { mediaKeyOf, safeName, THREAD_BATCH_BYTES, threadBatchOf } from "@/lib/imports/import-file";
 import { parseMediaStore } from "@/lib/media/store";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "gantry-media-key-"));
@@ -38,5 +39,23 @@ describe("media keys of imported files", () => {
     await store.writeLocalFile!(a, Buffer.from("again")); // a retry overwrites
     expect(readFileSync(path.join(dir, "media", ...a.split("/")), "utf8")).toBe("again");
     expect(readFileSync(path.join(dir, "media", ...b.split("/")), "utf8")).toBe("second");
+  });
+});
+
+describe("which files of a batch a copy thread fetches together", () => {
+  const item = (id: string, size: number) => ({ id, sizeBytes: BigInt(size) }) as unknown as ImportItem;
+  const MiB = 1024 * 1024;
+
+  it("the small ones (≤ 1 MiB), in order, while their bytes add up to the batch budget; the rest go one by one", () => {
+    const items = [item("a", 20_000), item("b", MiB + 1), item("c", MiB), item("d", 3 * MiB), item("e", 500_000), item("f", 30)];
+    expect(threadBatchOf(items, 2 * MiB).map((i) => i.id)).toEqual(["a", "c", "e", "f"]);
+    expect(threadBatchOf(items, MiB).map((i) => i.id)).toEqual(["a", "e", "f"]);
+    expect(threadBatchOf(items).map((i) => i.id)).toEqual(["a", "c", "e", "f"]);
+  });
+
+  it("keeps a full claim of 32 files of 1 MiB within the default budget (4 MiB)", () => {
+    const many = Array.from({ length: 32 }, (_, i) => item(`f${i}`, MiB));
+    expect(threadBatchOf(many)).toHaveLength(THREAD_BATCH_BYTES / MiB);
+    expect(THREAD_BATCH_BYTES).toBe(4 * MiB);
   });
 });
