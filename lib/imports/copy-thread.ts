@@ -207,6 +207,7 @@ class CopyThread {
   private readonly worker: Worker;
   readonly pending = new Map<number, Pending>();
   dead = false;
+  private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly onDeath: (t: CopyThread) => void) {
     this.worker = new Worker(COPY_THREAD_SOURCE, { eval: true, name: "gantry-copy" });
@@ -230,6 +231,11 @@ class CopyThread {
     p.resolve(r);
   }
 
+  stop(): Promise<void> {
+    this.die(new Error("copy thread stopped"));
+    return this.exited;
+  }
+
   private die(err: Error): void {
     if (this.dead) return;
     this.dead = true;
@@ -237,7 +243,7 @@ class CopyThread {
     if (this.pending.size > 0) logger.warn("copy thread stopped; its copies are retried", { err: err.message });
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
-    void this.worker.terminate();
+    this.exited = this.worker.terminate().then(() => undefined);
   }
 }
 
@@ -275,11 +281,16 @@ export type ThreadFetchResult = ThreadCopyResult & { data: Buffer };
  */
 export async function fetchFilesInThread(files: (Omit<ThreadCopyRequest, "maxBytes"> & { bytes: number })[]): Promise<(ThreadFetchResult | null)[]> {
   if (copyThreadCount === 0 || files.length === 0) return files.map(() => null);
-  const r = await inThread({
-    op: "fetchAll",
-    // one byte over is enough to tell "more than listed" (and reading stops there)
-    files: files.map((f) => ({ url: f.get.url, headers: f.get.headers, dest: f.dest, maxBytes: f.bytes + 1, wholeBytes: f.bytes, ...f.get.timeouts })),
-  });
+  let r: Reply;
+  try {
+    r = await inThread({
+      op: "fetchAll",
+      // one byte over is enough to tell "more than listed" (and reading stops there)
+      files: files.map((f) => ({ url: f.get.url, headers: f.get.headers, dest: f.dest, maxBytes: f.bytes + 1, wholeBytes: f.bytes, ...f.get.timeouts })),
+    });
+  } catch {
+    return files.map(() => null); // the thread died (logged by die()): the caller reads every file itself
+  }
   return r.results!.map((o) => {
     if (o.data === undefined) {
       threadCopyCounts.declined++;
@@ -288,6 +299,11 @@ export async function fetchFilesInThread(files: (Omit<ThreadCopyRequest, "maxByt
     threadCopyCounts.served++;
     return { bytes: o.bytes!, sha256: o.sha256!, data: Buffer.from(o.data.buffer, o.data.byteOffset, o.data.byteLength) };
   });
+}
+
+/** Ends the copy threads; what they had in flight fails over as when a thread dies (new work starts new threads). */
+export async function stopCopyThreads(): Promise<void> {
+  await Promise.all(threads.slice().map((t) => t.stop()));
 }
 
 /** Sends one message to the least busy thread (starting threads up to the count) and waits for its reply. */

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyInThread, fetchFilesInThread, threadCopyCounts } from "@/lib/imports/copy-thread";
+import { copyInThread, fetchFilesInThread, stopCopyThreads, threadCopyCounts } from "@/lib/imports/copy-thread";
 
 // A real HTTP server on 127.0.0.1 answering the copy thread's GETs: what each path answers is below.
 const BODY = randomBytes(3 * 1024 * 1024 + 17);
@@ -29,6 +29,7 @@ beforeAll(async () => {
       res.writeHead(200, { "content-length": body.length });
       return res.end(body);
     }
+    if (req.url === "/hang") return; // never answers: the copy is in flight until its thread goes
     if (req.url === "/cut-small") {
       res.writeHead(200, { "content-length": SMALL.length });
       res.write(SMALL.subarray(0, 5000), () => res.destroy());
@@ -50,7 +51,10 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise<void>((r) => server.close(() => r()));
+});
 
 const timeouts = { connectMs: 2000, requestMs: 5000, socketIdleMs: 5000 };
 const get = (p: string, url = base) => ({ url: `${url}${p}`, headers: { authorization: "signed", "x-amz-date": "20261203T000000Z" }, timeouts });
@@ -117,5 +121,20 @@ describe("copying in a worker thread", () => {
 
   it("answers an empty batch without a thread", async () => {
     expect(await fetchFilesInThread([])).toEqual([]);
+  });
+
+  it("a thread that dies mid-copy: its single copy rejects (the caller retries), its batch comes back as not taken; new work starts a new thread", async () => {
+    const single = copyInThread({ get: get("/hang"), dest: path.join(dir, "hang"), maxBytes: 10 }).then(
+      () => "resolved",
+      (err: Error) => err.message,
+    );
+    const batch = fetchFilesInThread([{ get: get("/hang"), dest: path.join(dir, "hang-batch"), bytes: 10 }]);
+    await new Promise((r) => setTimeout(r, 200)); // both requests out
+    await stopCopyThreads();
+    expect(await single).toMatch(/copy thread stopped/);
+    expect(await batch).toEqual([null]);
+    expect(existsSync(path.join(dir, "hang-batch"))).toBe(false);
+    const again = await fetchFilesInThread([{ get: get("/small"), dest: path.join(dir, "after"), bytes: SMALL.length }]);
+    expect(again[0]?.bytes).toBe(SMALL.length);
   });
 });
