@@ -160,7 +160,8 @@ function copy(job) {
   });
 }
 
-// A small file's bytes, written where they belong (the directory made when missing: keys share their job's).
+// A small file's bytes, written where they belong (the directory made when missing: keys share their job's) —
+// the local media store's writeLocalFile rule (lib/media/store.ts), here because this thread imports nothing of ours.
 function writeWhole(dest, data) {
   try {
     fs.writeFileSync(dest, data);

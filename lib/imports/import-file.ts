@@ -114,7 +114,7 @@ async function placeOnce(
 ): Promise<PlacedFile> {
   const key = mediaKeyOf(job, item);
   const scratch = path.join(store.scratchDir, `${item.id}-${newId("item").slice(-8)}`);
-  const heartbeat = setInterval(() => void renewClaim().catch(() => {}), Math.max(1000, (importSettings.leaseSeconds * 1000) / 3));
+  const heartbeat = renewWhileRunning(renewClaim);
   let moved = false;
   try {
     const expected = Number(item.sizeBytes);
@@ -170,7 +170,7 @@ export async function fetchSmallFilesInThread(
     files.push({ item, key, dest: localPathOf(key), get });
   }
   if (files.length === 0) return [];
-  const heartbeat = setInterval(() => void renewClaims().catch(() => {}), Math.max(1000, (importSettings.leaseSeconds * 1000) / 3));
+  const heartbeat = renewWhileRunning(renewClaims);
   try {
     const fetched = await fetchFilesInThread(files.map((f) => ({ get: f.get, dest: f.dest, bytes: Number(f.item.sizeBytes) })));
     return files.flatMap(({ item, key, dest }, i) => {
@@ -206,13 +206,18 @@ export async function placeFetched(f: FetchedFile): Promise<PlaceOutcome> {
   let facts = await probeMediaBuffer(f.data);
   if (!facts) {
     try {
-      facts = await probeMedia(f.dest);
+      facts = await probeOrFail(f.dest);
     } catch (err) {
       await rm(f.dest, { force: true });
-      return { status: "failed", error: `unreadable media: ${(err as Error).message}` };
+      return { status: "failed", error: (err as Error).message };
     }
   }
   return { status: "placed", placed: { item: f.item, key: f.key, r: { sha256: f.sha256, bytes: f.bytes, facts } } };
+}
+
+/** Renews a claim every third of the lease (at least every second) until the returned timer is cleared. */
+function renewWhileRunning(renew: () => Promise<void>): NodeJS.Timeout {
+  return setInterval(() => void renew().catch(() => {}), Math.max(1000, (importSettings.leaseSeconds * 1000) / 3));
 }
 
 type Recordable = { sha256: string; bytes: number; facts: Awaited<ReturnType<typeof probeMedia>> };
