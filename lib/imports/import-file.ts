@@ -430,27 +430,8 @@ async function insertVideoUnlessSubscribed(v: VideoRow, e: { id: string; workspa
   return !rows[0].subscribed;
 }
 
-/**
- * The batch form of insertVideoUnlessSubscribed: all placed files in one statement (first attempts; the
- * caller records the rest one by one). A file whose row conflicts with a unique key (its source key is
- * already in the index, its item already has a video) is left out — ON CONFLICT DO NOTHING — rather than
- * aborting the others. Nothing at all is written when a webhook subscribes to media.created. Returns
- * item id → video id for the files recorded.
- */
-async function insertVideosUnlessSubscribed(job: ImportJob, store: MediaStore, placed: PlacedFile[]): Promise<Map<string, string>> {
-  const cols: unknown[][] = Array.from({ length: 17 }, () => []);
-  for (const p of placed) {
-    const v = videoRowOf(job, store, p);
-    const id = newId("vid");
-    const values = [
-      id, v.title, v.videoUri, v.storageKey, v.mediaType, v.durationSeconds ?? null, String(v.sizeBytes), v.contentType ?? null,
-      v.sourcePath, v.sourceVersion, v.sourceEtag ?? null, p.item.id, sourceKeyOf(job.indexId, job.connectorId, p.item.path, p.item.version),
-      v.checksumSha256, JSON.stringify(v.metadata), newId("evt"), JSON.stringify(mediaCreatedData(job, p.item, id)),
-    ];
-    values.forEach((x, i) => cols[i].push(x));
-  }
-  const rows = await sql<{ item_id: string; video_id: string }>(
-    `WITH sub AS (
+/** insertVideosUnlessSubscribed's statement: $1–$4 workspace, index, connector and job; $5–$21 one array per column (see `t`). */
+export const RECORD_BATCH_SQL = `WITH sub AS (
       SELECT EXISTS (SELECT 1 FROM webhooks WHERE workspace_id = $1 AND status = 'active' AND 'media.created' = ANY(events)) AS subscribed
     ), t AS (
       SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::float8[], $11::bigint[], $12::text[], $13::text[],
@@ -471,11 +452,38 @@ async function insertVideosUnlessSubscribed(job: ImportJob, store: MediaStore, p
       SELECT t.event_id, $1, 'media.created', $2, t.event_data, now() FROM v JOIN t ON t.import_item_id = v.import_item_id
     ), i AS (
       UPDATE import_items SET status = 'imported', video_id = v.id, reason = NULL, updated_at = now()
-      FROM v WHERE import_items.id = v.import_item_id AND import_items.job_id = $4
+      FROM v WHERE import_items.id = ANY($16::text[]) AND import_items.id = v.import_item_id AND import_items.job_id = $4
     )
-    SELECT import_item_id AS item_id, id AS video_id FROM v`,
-    [job.workspaceId, job.indexId, job.connectorId, job.id, ...cols],
-    { prepare: true },
-  );
+    SELECT import_item_id AS item_id, id AS video_id FROM v`;
+
+/**
+ * The batch form of insertVideoUnlessSubscribed: all placed files in one statement (first attempts; the
+ * caller records the rest one by one). A file whose row conflicts with a unique key (its source key is
+ * already in the index, its item already has a video) is left out — ON CONFLICT DO NOTHING — rather than
+ * aborting the others. Nothing at all is written when a webhook subscribes to media.created. Returns
+ * item id → video id for the files recorded.
+ *
+ * The items are found by their ids (`id = ANY(…)`, an index condition whatever the statistics): joined only
+ * through `v`, the planner hashed every item of the job for each batch on the embedded database (it has no
+ * autovacuum, hence no statistics), O(job size) per batch (tests/integration/import-record-plan.test.ts).
+ */
+async function insertVideosUnlessSubscribed(job: ImportJob, store: MediaStore, placed: PlacedFile[]): Promise<Map<string, string>> {
+  const rows = await sql<{ item_id: string; video_id: string }>(RECORD_BATCH_SQL, recordBatchParams(job, store, placed), { prepare: true });
   return new Map(rows.map((r) => [r.item_id, r.video_id]));
+}
+
+/** RECORD_BATCH_SQL's parameters for these placed files (new video and event ids). */
+export function recordBatchParams(job: ImportJob, store: MediaStore, placed: PlacedFile[]): unknown[] {
+  const cols: unknown[][] = Array.from({ length: 17 }, () => []);
+  for (const p of placed) {
+    const v = videoRowOf(job, store, p);
+    const id = newId("vid");
+    const values = [
+      id, v.title, v.videoUri, v.storageKey, v.mediaType, v.durationSeconds ?? null, String(v.sizeBytes), v.contentType ?? null,
+      v.sourcePath, v.sourceVersion, v.sourceEtag ?? null, p.item.id, sourceKeyOf(job.indexId, job.connectorId, p.item.path, p.item.version),
+      v.checksumSha256, JSON.stringify(v.metadata), newId("evt"), JSON.stringify(mediaCreatedData(job, p.item, id)),
+    ];
+    values.forEach((x, i) => cols[i].push(x));
+  }
+  return [job.workspaceId, job.indexId, job.connectorId, job.id, ...cols];
 }

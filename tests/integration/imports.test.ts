@@ -520,6 +520,54 @@ describe("recording a listing page", () => {
   });
 });
 
+describe("recording a batch of imported files", () => {
+  type PlanNode = { "Node Type": string; "Relation Name"?: string; "Actual Rows": number; "Actual Loops": number; Plans?: PlanNode[] };
+  const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+
+  it("finds the batch's items by their ids: O(batch) per batch, not a pass over the job's items (the embedded database keeps no statistics)", async () => {
+    const { recordListedFiles } = await import("@/lib/imports/classify");
+    const { claimItems } = await import("@/lib/imports/jobs");
+    const { RECORD_BATCH_SQL, mediaKeyOf, recordBatchParams } = await import("@/lib/imports/import-file");
+    const { mediaStore } = await import("@/lib/media/store");
+    const { probeMediaBuffer } = await import("@/lib/media/probe");
+    const { sqlTransaction } = await import("@/lib/db");
+    const { newId } = await import("@/lib/ids");
+    const indexId = await newIndex("record-plan");
+    const job = await db.importJob.create({ data: {
+      id: newId("job"), workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "all", status: "importing",
+    } });
+    try {
+      const at = new Date();
+      const files = Array.from({ length: 2000 }, (_, i) => ({ path: `plan/${String(i).padStart(5, "0")}.mp4`, size: 10, lastModified: at, contentType: null, version: "v1", etag: null }));
+      expect(await recordListedFiles(job, files)).toBe(2000);
+      const items = await claimItems(job.id, 32);
+      expect(items).toHaveLength(32);
+      const facts = await probeMediaBuffer(fixture("clip.mp4"));
+      expect(facts).not.toBeNull();
+      const placed = items.map((item) => ({ item, key: mediaKeyOf(job, item), r: { sha256: "0".repeat(64), bytes: 10, facts: facts! } }));
+      const rollback = new Error("rollback");
+      let plan: PlanNode | undefined;
+      let recorded = -1;
+      await sqlTransaction(async (q) => {
+        const explained = await q<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${RECORD_BATCH_SQL}`, recordBatchParams(job, mediaStore(), placed));
+        plan = explained[0]["QUERY PLAN"][0].Plan;
+        recorded = (await q<{ n: number }>("SELECT count(*)::int AS n FROM import_items WHERE job_id = $1 AND status = 'imported'", [job.id]))[0].n;
+        throw rollback; // EXPLAIN ANALYZE ran the statement: leave nothing of it behind
+      }).catch((err) => {
+        if (err !== rollback) throw err;
+      });
+      expect(recorded).toBe(32); // the statement did record the batch…
+      const reads = nodes(plan!).filter((n) => n["Relation Name"] === "import_items" && n["Node Type"] !== "ModifyTable");
+      expect(reads.length).toBeGreaterThan(0);
+      // …reading no more of the job's 2,000 items than the batch's 32
+      for (const n of reads) expect({ node: n["Node Type"], rows: n["Actual Rows"] * n["Actual Loops"] }).toEqual({ node: n["Node Type"], rows: expect.toSatisfy((r: number) => r <= 32) });
+      expect(await db.importItem.count({ where: { jobId: job.id, status: "imported" } })).toBe(0);
+    } finally {
+      await db.importJob.update({ where: { id: job.id }, data: { status: "cancelled" } });
+    }
+  });
+});
+
 describe("finishing a job and its progress events", () => {
   async function jobWithItems(statuses: string[], extra: Record<string, unknown> = {}) {
     const { newId } = await import("@/lib/ids");
