@@ -9,7 +9,7 @@ import { assertConnectorScope, assertConnectorUsable, getConnector } from "@/lib
 import { registerConnectorUsageCheck } from "@/lib/connectors/usage";
 import { getIndex } from "@/lib/indexes/indexes";
 import { ACTIVE_IMPORT_STATUSES, CreateImportJobBody, ListImportJobsQuery, TERMINAL_IMPORT_STATUSES } from "./schemas";
-import { scanImportJob, startRunners, wakeRunners } from "./jobs";
+import { prefetchFirstPage, scanImportJob, startRunners, wakeRunners } from "./jobs";
 import { refreshProgress } from "./progress";
 
 
@@ -31,8 +31,8 @@ export async function createImportJob(
   const id = newId("job");
   await getBoss(); // installs the queue schema once per process, outside the transaction below
   // The row and its first queue job commit together: no job without work, no work without a job.
-  await db.$transaction(async (tx) => {
-    await tx.importJob.create({
+  const created = await db.$transaction(async (tx) => {
+    const row = await tx.importJob.create({
       data: {
         id, workspaceId, connectorId: connector.id, indexId: input.index_id, sourcePrefix: input.source_prefix,
         filePattern: input.file_pattern, recursive: input.recursive, importMode: input.import_mode_override ?? connector.importMode,
@@ -40,7 +40,9 @@ export async function createImportJob(
       },
     });
     await enqueue(scanImportJob, { jobId: id }, { db: tx });
+    return row;
   });
+  prefetchFirstPage(created);
   wakeWorkers(scanImportJob); // committed: the scan can start now
   return getImportJob(workspaceId, id);
 }

@@ -1,7 +1,7 @@
 import { db, sql, type Tx } from "@/lib/db";
 import { logger } from "@/lib/logger";
 import { defineJob } from "@/lib/jobs/registry";
-import { enqueue, enqueueMany, getBoss, wakeWorkers } from "@/lib/jobs/queue";
+import { enqueue, enqueueMany, getBoss, wakeWorkers, workedHere } from "@/lib/jobs/queue";
 import { buildMatcher } from "@/lib/connectors/browse";
 import { recordEvent } from "@/lib/events/record-event";
 import { mediaStore } from "@/lib/media/store";
@@ -33,7 +33,7 @@ export const scanImportJob = defineJob<{ jobId: string }>(
     const provider = await openSource(job);
     if (!provider) return;
     const matcher = buildMatcher(job.sourcePrefix, job.filePattern);
-    const query = (cursor: string | undefined): ListQuery => ({ prefix: matcher.listPrefix, delimiter: job.recursive ? undefined : "/", cursor, pageSize: 1000 });
+    const query = (cursor: string | undefined) => scanQuery(job, cursor);
     let cursor = job.listingCursor ?? undefined;
     // The first page is on its way while the job is marked started (a listing's round trip saved).
     prefetchList(provider, query(cursor));
@@ -120,6 +120,25 @@ export const scanImportJob = defineJob<{ jobId: string }>(
   },
   { retryLimit: 8, retryDelay: 5, expireInSeconds: 120 + importSettings.leaseSeconds },
 );
+
+/** The scan's listing request for `job` from `cursor` (pages of 1,000). */
+function scanQuery(job: Pick<ImportJob, "sourcePrefix" | "filePattern" | "recursive">, cursor: string | undefined): ListQuery {
+  return { prefix: buildMatcher(job.sourcePrefix, job.filePattern).listPrefix, delimiter: job.recursive ? undefined : "/", cursor, pageSize: 1000 };
+}
+
+/**
+ * A new job's first listing page, requested as the job is created when this process runs the worker (the
+ * scan, picked up from the queue tens of milliseconds later, finds the page there or on its way: a new_only
+ * rescan of 10,000 files took ~450 ms, ~30 ms of it before the scan had even started listing). Best effort:
+ * a failure is dropped here and the scan lists, and reports, for itself.
+ */
+export function prefetchFirstPage(job: Pick<ImportJob, "workspaceId" | "connectorId" | "sourcePrefix" | "filePattern" | "recursive">): void {
+  if (!workedHere(scanImportJob)) return; // another process scans: a listing here would be wasted
+  providerForConnector(job.workspaceId, job.connectorId).then(
+    (provider) => prefetchList(provider, scanQuery(job, undefined)),
+    () => undefined,
+  );
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Run: each of `concurrency` runners claims pending files a few at a time (SKIP LOCKED), copies them one

@@ -384,13 +384,20 @@ async function queueExists(exec: JobDb, name: string): Promise<boolean> {
 type Waker = (queue: string) => void;
 // On globalThis: Next.js bundles the route handlers that enqueue and instrumentation.ts (which runs the
 // inline worker) separately, each with its own copy of this module.
-const gw = globalThis as unknown as { __gantryJobWakers?: Set<Waker> };
-const wakers = (gw.__gantryJobWakers ??= new Set<Waker>());
+const gw = globalThis as unknown as { __gantryJobWakers?: Map<Waker, ReadonlySet<string>> };
+const wakers = (gw.__gantryJobWakers ??= new Map<Waker, ReadonlySet<string>>());
 
-/** Registers a wake-up callback for jobs enqueued in this process; returns the unregister function. */
-export function onEnqueued(fn: Waker): () => void {
-  wakers.add(fn);
+/** Registers a wake-up callback for jobs of `queues` enqueued in this process; returns the unregister function. */
+export function onEnqueued(fn: Waker, queues: readonly string[]): () => void {
+  wakers.set(fn, new Set(queues));
   return () => wakers.delete(fn);
+}
+
+/** True while a worker in this process takes `job`'s queue (work prepared here for it is used here). */
+export function workedHere(job: { name: string } | string): boolean {
+  const name = typeof job === "string" ? job : job.name;
+  for (const queues of wakers.values()) if (queues.has(name)) return true;
+  return false;
 }
 
 /**
@@ -400,7 +407,7 @@ export function onEnqueued(fn: Waker): () => void {
  */
 export function wakeWorkers(job: { name: string } | string): void {
   const name = typeof job === "string" ? job : job.name;
-  for (const fn of wakers) fn(name);
+  for (const fn of wakers.keys()) fn(name);
 }
 
 function notifyEnqueued(name: string, opts: EnqueueOptions): void {

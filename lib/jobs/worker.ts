@@ -331,7 +331,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<RunningW
     r.start().catch((err: Error) => jobsLog().error("worker loop crashed", { error: err.message }));
   }
   const byQueue = new Map(runners.map((r) => [r.queue, r]));
-  const unsubscribe = onEnqueued((queue) => byQueue.get(queue)?.wake());
+  const unsubscribe = onEnqueued((queue) => byQueue.get(queue)?.wake(), [...byQueue.keys()]);
   // One statement per poll interval asks which queues have due jobs (pg-boss's fetch, one per queue and
   // interval, cost ~13 ms each on the embedded database: 10 queues kept it 6 % busy while idle), and
   // wakes those queues' runners, which then fetch.

@@ -48,7 +48,10 @@ export async function findConnectorRowById(connectorId: string): Promise<Connect
  * the key includes updatedAt, so new credentials or an endpoint change take effect at once.
  */
 const CACHE_MS = 30_000;
-const cache = new Map<string, { key: string; provider: StorageProvider; until: number }>();
+// On globalThis: one provider per connector in the process, whichever Next.js bundle asks (route handlers and the
+// inline worker are separate module copies); the listing read-ahead is keyed by the provider instance.
+const gc = globalThis as unknown as { __gantryProviders?: Map<string, { key: string; provider: StorageProvider; until: number }> };
+const cache = (gc.__gantryProviders ??= new Map<string, { key: string; provider: StorageProvider; until: number }>());
 
 /**
  * The provider factory: the only place where connector credentials are unsealed. The endpoint is

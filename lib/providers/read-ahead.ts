@@ -24,13 +24,15 @@ const MAX_ENTRIES = 32;
 const DEPTH = 2;
 
 type Entry = { page: Promise<ListPage>; until: number; chain: boolean };
-const pending = new Map<string, Entry>();
-const ids = new WeakMap<StorageProvider, number>();
-let nextId = 1;
+// On globalThis: Next.js bundles route handlers and instrumentation.ts (the inline worker) as separate module
+// copies in one process; a page prefetched by the import-job POST is consumed by the worker's scan.
+const g = globalThis as unknown as { __gantryReadAhead?: { pending: Map<string, Entry>; ids: WeakMap<StorageProvider, number>; nextId: number } };
+const state = (g.__gantryReadAhead ??= { pending: new Map<string, Entry>(), ids: new WeakMap<StorageProvider, number>(), nextId: 1 });
+const pending = state.pending;
 
 function keyOf(provider: StorageProvider, q: ListQuery): string {
-  let id = ids.get(provider);
-  if (id === undefined) ids.set(provider, (id = nextId++));
+  let id = state.ids.get(provider);
+  if (id === undefined) state.ids.set(provider, (id = state.nextId++));
   return JSON.stringify([id, q.prefix, q.delimiter ?? "", q.pageSize, q.cursor ?? ""]);
 }
 

@@ -520,6 +520,40 @@ describe("recording a listing page", () => {
   });
 });
 
+describe("a new job's first listing page", () => {
+  it("is requested as the job is created when this process's worker scans (the scan then lists nothing itself for it), and not otherwise", async () => {
+    const { prefetchFirstPage } = await import("@/lib/imports/jobs");
+    const { onEnqueued } = await import("@/lib/jobs/queue");
+    const { providerForConnector } = await import("@/lib/providers/factory");
+    const { listWithReadAhead } = await import("@/lib/providers/read-ahead");
+    const provider = await providerForConnector(w.workspaceId, connectorId); // the process's one provider for the connector
+    const list = vi.spyOn(provider, "list");
+    try {
+      const job = { workspaceId: w.workspaceId, connectorId, sourcePrefix: "footage/day2/", filePattern: "*.mov", recursive: false };
+      const query = { prefix: "footage/day2/", delimiter: "/" as const, cursor: undefined, pageSize: 1000 };
+      prefetchFirstPage(job); // this suite's worker takes imports.scan
+      await vi.waitFor(() => expect(list).toHaveBeenCalledTimes(1));
+      expect(list).toHaveBeenCalledWith(query);
+      const page = await listWithReadAhead(provider, query);
+      expect(page.objects.map((o) => o.path)).toEqual(["footage/day2/clip.mov"]);
+      expect(list).toHaveBeenCalledTimes(1); // served from the prefetch
+      // a process whose workers take other queues only: nothing is listed for a scan that runs elsewhere
+      await worker.stop();
+      const other = onEnqueued(() => {}, ["exports.run"]);
+      try {
+        prefetchFirstPage(job);
+        await new Promise((r) => setTimeout(r, 200));
+        expect(list).toHaveBeenCalledTimes(1);
+      } finally {
+        other();
+        worker = await startWorker({ concurrency: 4, pollingIntervalSeconds: 0.5 });
+      }
+    } finally {
+      list.mockRestore();
+    }
+  });
+});
+
 describe("recording a batch of imported files", () => {
   type PlanNode = { "Node Type": string; "Relation Name"?: string; "Actual Rows": number; "Actual Loops": number; Plans?: PlanNode[] };
   const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
