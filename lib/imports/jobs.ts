@@ -148,9 +148,10 @@ export function prefetchFirstPage(job: Pick<ImportJob, "workspaceId" | "connecto
 /**
  * A runner claims at most this many files at once (doubling from 1 per step: small jobs stay parallel)…
  * A batch's claim and its records are one statement each: 5,000 × 20 KB on the embedded database took
- * 9.2 s of its CPU with 8, 5.6–6.0 s with 32 (the job 22.0 s → 19.5–20.9 s).
+ * 9.2 s of its CPU with 8, 5.6–6.0 s with 32 (the job 22.0 s → 19.5–20.9 s); 2.7–3.1 s against 3.0–3.2 s
+ * with 128 rather than 32 (bench/RESULTS.md, session 11). A thread batch still holds at most THREAD_BATCH_BYTES.
  */
-const CLAIM_FILES = 32;
+const CLAIM_FILES = 128;
 /** …and at most this many bytes by the listing (one file however large): 200 × 5 MB took ~3 s of the embedded database's CPU at 8 MiB, ~1.8 s at 32. */
 const CLAIM_BYTES = 32 * 1024 * 1024;
 
