@@ -63,18 +63,19 @@ export async function setupRclone(env: EmulatorEnv): Promise<Rclone> {
   );
   const v = await run(["version"]);
   const version = v.stdout.split("\n")[0]?.trim() || "rclone (unknown version)";
-  const dest = path.join(tmp, "dest");
+  let runs = 0;
   return {
     version,
     async copy(bucket, prefix, flags) {
-      rmSync(dest, { recursive: true, force: true });
+      // A fresh directory per run, all removed at cleanup: deleting thousands of files right before the next
+      // timed run (rclone's or Gantry's) slows that run's file creations (see bench/RESULTS.md, session 11).
+      const dest = path.join(tmp, `dest-${++runs}`);
       const args = ["--config", config, "copy", `emu:${bucket}/${prefix.replace(/\/+$/, "")}`, dest, ...flags];
       const t = performance.now();
       const r = await run(args);
       const ms = performance.now() - t;
       if (r.code !== 0) throw new Error(`rclone ${args.slice(2).join(" ")} exited ${r.code}: ${r.stderr.slice(-2000)}`);
       const counted = countTree(dest);
-      rmSync(dest, { recursive: true, force: true });
       return { ms, ...counted, stderr: r.stderr };
     },
     cleanup() {
