@@ -48,10 +48,11 @@ export async function findConnectorRowById(connectorId: string): Promise<Connect
  * the key includes updatedAt, so new credentials or an endpoint change take effect at once.
  */
 const CACHE_MS = 30_000;
+type Cached = { key: string; provider: Promise<StorageProvider>; until: number };
 // On globalThis: one provider per connector in the process, whichever Next.js bundle asks (route handlers and the
 // inline worker are separate module copies); the listing read-ahead is keyed by the provider instance.
-const gc = globalThis as unknown as { __gantryProviders?: Map<string, { key: string; provider: StorageProvider; until: number }> };
-const cache = (gc.__gantryProviders ??= new Map<string, { key: string; provider: StorageProvider; until: number }>());
+const gc = globalThis as unknown as { __gantryProviders?: Map<string, Cached> };
+const cache = (gc.__gantryProviders ??= new Map<string, Cached>());
 
 /**
  * The provider factory: the only place where connector credentials are unsealed. The endpoint is
@@ -64,14 +65,17 @@ export async function providerForConnector(workspaceId: string, connectorId: str
   return providerForConnectorRow(row);
 }
 
+/** Callers asking at the same time share one build (a new import job's first-page prefetch and its scan get one instance). */
 export async function providerForConnectorRow(row: ConnectorRow, now = Date.now()): Promise<StorageProvider> {
   const key = `${row.updatedAt.getTime()}:${row.sealedCredentials.length}`;
   const hit = cache.get(row.id);
   if (hit && hit.key === key && hit.until > now) return hit.provider;
-  const provider = await buildProvider(row);
   if (cache.size > 1000) cache.clear();
-  cache.set(row.id, { key, provider, until: now + CACHE_MS });
-  return provider;
+  const entry: Cached = { key, provider: buildProvider(row), until: now + CACHE_MS };
+  cache.set(row.id, entry);
+  // A failed build is not kept: the next caller tries again.
+  entry.provider.catch(() => cache.get(row.id) === entry && cache.delete(row.id));
+  return entry.provider;
 }
 
 async function buildProvider(row: ConnectorRow): Promise<StorageProvider> {

@@ -524,9 +524,15 @@ describe("a new job's first listing page", () => {
   it("is requested as the job is created when this process's worker scans (the scan then lists nothing itself for it), and not otherwise", async () => {
     const { prefetchFirstPage } = await import("@/lib/imports/jobs");
     const { onEnqueued } = await import("@/lib/jobs/queue");
-    const { providerForConnector } = await import("@/lib/providers/factory");
+    const { findConnectorRow, providerForConnector, providerForConnectorRow } = await import("@/lib/providers/factory");
     const { listWithReadAhead } = await import("@/lib/providers/read-ahead");
+    // callers at the same time share one build (the POST's prefetch and the scan get the same instance)
+    const row = (await findConnectorRow(w.workspaceId, connectorId))!;
+    const later = Date.now() + 60_000; // past any provider cached by earlier tests
+    const [a, b] = await Promise.all([providerForConnectorRow(row, later), providerForConnectorRow(row, later)]);
+    expect(a).toBe(b);
     const provider = await providerForConnector(w.workspaceId, connectorId); // the process's one provider for the connector
+    expect(provider).toBe(a);
     const list = vi.spyOn(provider, "list");
     try {
       const job = { workspaceId: w.workspaceId, connectorId, sourcePrefix: "footage/day2/", filePattern: "*.mov", recursive: false };
