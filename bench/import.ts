@@ -174,6 +174,7 @@ interface CopyResult {
   gantry: JobRun;
   timeline: Timeline;
   rclone: number[]; // ms, runs with --transfers N --checkers C (before and after the Gantry job)
+  rcloneCpu: (number | undefined)[]; // ms of rclone's CPU (user + system) in those runs
   rcloneDefaults?: number; // ms, rclone defaults (only run when they differ from the above)
   cpu: string; // CPU seconds per server process during the Gantry job
 }
@@ -355,9 +356,11 @@ export async function main(argv: string[]): Promise<number> {
       const rc = async () => {
         const r = await rclone!.copy(bucket, prefix, rcloneFlags);
         if (r.files !== set.count || r.bytes !== set.count * set.size) throw new Error(`rclone copied ${r.files} files / ${r.bytes} B of ${name}, expected ${set.count} / ${set.count * set.size}`);
-        log(`${name}: rclone ${(r.ms / 1000).toFixed(2)} s`);
+        log(`${name}: rclone ${(r.ms / 1000).toFixed(2)} s${r.cpuMs === undefined ? "" : ` (CPU ${(r.cpuMs / 1000).toFixed(2)} s)`}`);
+        rcloneCpu.push(r.cpuMs);
         return r.ms;
       };
+      const rcloneCpu: (number | undefined)[] = [];
       const rcloneRuns = [await rc()];
       log(`${name}: Gantry import job (${set.count} files)…`);
       const cpu0 = cpuByProcess(server.pid);
@@ -378,7 +381,7 @@ export async function main(argv: string[]): Promise<number> {
         rcloneDefaults = r.ms;
         log(`${name}: rclone (defaults) ${(r.ms / 1000).toFixed(2)} s`);
       }
-      copies.push({ name, files: set.count, size: set.size, seedMs: seedMs[name], gantry, timeline: tl, rclone: rcloneRuns, rcloneDefaults, cpu });
+      copies.push({ name, files: set.count, size: set.size, seedMs: seedMs[name], gantry, timeline: tl, rclone: rcloneRuns, rcloneCpu, rcloneDefaults, cpu });
     }
 
     // 4. new_only rescan of already-imported files vs a raw ListObjectsV2 loop over the same prefix.
@@ -463,7 +466,7 @@ export async function main(argv: string[]): Promise<number> {
         `  Timeline: queue pickup (created → started) ${ms(t.queuePickupMs)} ms; started → first file claimed ${ms(t.firstClaimMs)} ms; first claim → last file done ${ms(t.windowMs)} ms; ` +
           `last file done → completed ${ms(t.tailMs)} ms. Per file (claimed → row updated): median ${ms(t.svcMedianMs, 1)} ms, p90 ${ms(t.svcP90Ms, 1)} ms; ` +
           `effective parallelism ${fmt(t.parallelism, 2)} of ${concurrency}; median gap between a runner's files ${ms(t.gapMedianMs, 1)} ms.`,
-        `  Server CPU during the job (${os.cpus().length} CPUs in all): ${c.cpu}.`,
+        `  Server CPU during the job (${os.cpus().length} CPUs in all): ${c.cpu}. rclone's own CPU (user + system) per run: ${c.rcloneCpu.map((x) => (x === undefined ? "?" : `${(x / 1000).toFixed(2)} s`)).join(", ")}.`,
       );
     }
     if (rescan) {

@@ -10,23 +10,32 @@ export const RCLONE_BIN = process.env.RCLONE_BIN ?? "/usr/bin/rclone";
 
 export interface Rclone {
   version: string;
-  /** Copies bucket/prefix into a fresh local dir; returns wall ms, the files and bytes that landed. */
-  copy(bucket: string, prefix: string, flags: string[]): Promise<{ ms: number; files: number; bytes: number; stderr: string }>;
+  /** Copies bucket/prefix into a fresh local dir; returns wall ms, rclone's CPU ms (user + system), the files and bytes that landed. */
+  copy(bucket: string, prefix: string, flags: string[]): Promise<{ ms: number; cpuMs?: number; files: number; bytes: number; stderr: string }>;
   cleanup(): void;
 }
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** The marker line bash's `time` prints for a timed run: user and system CPU seconds. */
+const CPU_LINE = "__rclone_cpu__";
+
+/** Runs rclone; with `timed`, through bash's `time` keyword, whose user + system CPU comes back as cpuMs. */
+function run(args: string[], timed = false): Promise<{ code: number; stdout: string; stderr: string; cpuMs?: number }> {
   return new Promise((resolve, reject) => {
     // No AWS_* from the caller: rclone's S3 backend would pick up e.g. AWS_CA_BUNDLE (and fail on it with
     // "unsupported transport"); the emulator is plain HTTP and every setting is in the config file.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("RCLONE_"))) as NodeJS.ProcessEnv;
-    const child = spawn(RCLONE_BIN, args, { stdio: ["ignore", "pipe", "pipe"], env });
+    const child = timed
+      ? spawn("bash", ["-c", `TIMEFORMAT="${CPU_LINE} %U %S"; time "$0" "$@"`, RCLONE_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env })
+      : spawn(RCLONE_BIN, args, { stdio: ["ignore", "pipe", "pipe"], env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.once("error", reject);
-    child.once("exit", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.once("exit", (code) => {
+      const m = new RegExp(`^${CPU_LINE} ([0-9.]+) ([0-9.]+)$`, "m").exec(stderr);
+      resolve({ code: code ?? 1, stdout, stderr: stderr.replace(/^__rclone_cpu__ .*\n?/m, ""), cpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : undefined });
+    });
   });
 }
 
@@ -72,11 +81,11 @@ export async function setupRclone(env: EmulatorEnv): Promise<Rclone> {
       const dest = path.join(tmp, `dest-${++runs}`);
       const args = ["--config", config, "copy", `emu:${bucket}/${prefix.replace(/\/+$/, "")}`, dest, ...flags];
       const t = performance.now();
-      const r = await run(args);
+      const r = await run(args, true);
       const ms = performance.now() - t;
       if (r.code !== 0) throw new Error(`rclone ${args.slice(2).join(" ")} exited ${r.code}: ${r.stderr.slice(-2000)}`);
       const counted = countTree(dest);
-      return { ms, ...counted, stderr: r.stderr };
+      return { ms, cpuMs: r.cpuMs, ...counted, stderr: r.stderr };
     },
     cleanup() {
       rmSync(tmp, { recursive: true, force: true });
