@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import { sql, sqlTransaction, type SqlQuery } from "@/lib/db";
 import { chunkByBytes } from "@/lib/db/batches";
 import { newId } from "@/lib/ids";
@@ -11,8 +11,12 @@ export type SkipReason = "already_imported" | "unsupported_media_type" | "empty_
 
 /** The identity new_only deduplicates on: (index, connector, path, version). */
 export function sourceKeyOf(indexId: string, connectorId: string, path: string, version: string): string {
-  return createHash("sha256").update(`${indexId}\n${connectorId}\n${version}\n${path}`).digest("hex");
+  return sha256Hex(`${indexId}\n${connectorId}\n${version}\n${path}`);
 }
+
+/** crypto.hash (Node >= 20.12) where there is one: half the CPU of createHash().update().digest(), once per listed file. */
+const sha256Hex: (s: string) => string =
+  typeof crypto.hash === "function" ? (s) => crypto.hash("sha256", s, "hex") : (s) => crypto.createHash("sha256").update(s).digest("hex");
 
 /** The reasons a file is skipped that need nothing but its listing entry, in order of precedence. */
 function listingSkipReason(file: RemoteObject): SkipReason | null {

@@ -59,3 +59,13 @@ describe("which files of a batch a copy thread fetches together", () => {
     expect(THREAD_BATCH_BYTES).toBe(4 * MiB);
   });
 });
+
+describe("source keys (the new_only dedupe key)", () => {
+  it("are the sha256 of index, connector, version and path, one per line: the same value however it is computed", async () => {
+    const { createHash } = await import("node:crypto");
+    const { sourceKeyOf } = await import("@/lib/imports/classify");
+    const cases: [string, string, string, string][] = [["idx_1", "conn_1", "a/b.mp4", ""], ["idx_1", "conn_1", "a/b.mp4", "v2"], ["i", "c", "Hello, 世界/\n'\"\\.mov", "v\n1"]];
+    for (const [i, c, p, v] of cases) expect(sourceKeyOf(i, c, p, v)).toBe(createHash("sha256").update(`${i}\n${c}\n${v}\n${p}`).digest("hex"));
+    expect(sourceKeyOf("idx_1", "conn_1", "a/b.mp4", "")).toBe("ef94fdae4048e4b8a99d5b3a82746f78d6c4db724e053fd0b792259b6493a61a"); // stored in videos.source_key: must never change
+  });
+});
