@@ -465,7 +465,7 @@ export const RECORD_BATCH_SQL = `WITH sub AS (
  *
  * The items are found by their ids (`id = ANY(…)`, an index condition whatever the statistics): joined only
  * through `v`, the planner hashed every item of the job for each batch on the embedded database (it has no
- * autovacuum, hence no statistics), O(job size) per batch (tests/integration/import-record-plan.test.ts).
+ * autovacuum, hence no statistics), O(job size) per batch (tests/integration/imports.test.ts, "recording a batch…").
  */
 async function insertVideosUnlessSubscribed(job: ImportJob, store: MediaStore, placed: PlacedFile[]): Promise<Map<string, string>> {
   const rows = await sql<{ item_id: string; video_id: string }>(RECORD_BATCH_SQL, recordBatchParams(job, store, placed), { prepare: true });

@@ -49,10 +49,10 @@ export async function findConnectorRowById(connectorId: string): Promise<Connect
  */
 const CACHE_MS = 30_000;
 type Cached = { key: string; provider: Promise<StorageProvider>; until: number };
-// On globalThis: one provider per connector in the process, whichever Next.js bundle asks (route handlers and the
-// inline worker are separate module copies); the listing read-ahead is keyed by the provider instance.
-const gc = globalThis as unknown as { __gantryProviders?: Map<string, Cached> };
-const cache = (gc.__gantryProviders ??= new Map<string, Cached>());
+// Per module copy, on purpose: route handlers and the inline worker are separate copies in one Next.js process, and a
+// provider must throw the StorageError class of the code that catches it (isStorageError is an instanceof check).
+// The listing read-ahead shares pages between copies through listScope instead.
+const cache = new Map<string, Cached>();
 
 /**
  * The provider factory: the only place where connector credentials are unsealed. The endpoint is
@@ -65,13 +65,13 @@ export async function providerForConnector(workspaceId: string, connectorId: str
   return providerForConnectorRow(row);
 }
 
-/** Callers asking at the same time share one build (a new import job's first-page prefetch and its scan get one instance). */
+/** Callers asking at the same time share one build (one unsealing, one client). */
 export async function providerForConnectorRow(row: ConnectorRow, now = Date.now()): Promise<StorageProvider> {
   const key = `${row.updatedAt.getTime()}:${row.sealedCredentials.length}`;
   const hit = cache.get(row.id);
   if (hit && hit.key === key && hit.until > now) return hit.provider;
   if (cache.size > 1000) cache.clear();
-  const entry: Cached = { key, provider: buildProvider(row), until: now + CACHE_MS };
+  const entry: Cached = { key, provider: buildProvider(row).then((p) => Object.assign(p, { listScope: `${row.id}:${key}` })), until: now + CACHE_MS };
   cache.set(row.id, entry);
   // A failed build is not kept: the next caller tries again.
   entry.provider.catch(() => cache.get(row.id) === entry && cache.delete(row.id));

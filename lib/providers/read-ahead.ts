@@ -7,8 +7,9 @@ import type { ListPage, ListQuery, StorageProvider } from "./types";
  * after its own per-page work (HTTP, auth, database).
  *
  * Bounded: at most MAX_ENTRIES pages are held in the whole process (about 1,000 objects each), each for
- * at most TTL_MS, and an entry is handed out once. Scoped to the provider instance (the provider cache
- * builds one per connector and credentials), so one connector's pages are never served for another's.
+ * at most TTL_MS, and an entry is handed out once. Scoped to the provider's listScope (its connector and
+ * the version of the connector's settings, set by the provider factory; else to the instance), so one
+ * connector's pages are never served for another's, nor after its credentials change.
  * A stale page is at most TTL_MS older than a fresh listing would be; a failed read-ahead is dropped and
  * the caller lists normally (errors surface from the caller's own call).
  */
@@ -30,10 +31,14 @@ const g = globalThis as unknown as { __gantryReadAhead?: { pending: Map<string, 
 const state = (g.__gantryReadAhead ??= { pending: new Map<string, Entry>(), ids: new WeakMap<StorageProvider, number>(), nextId: 1 });
 const pending = state.pending;
 
+/** Pages are shared between providers of one listScope (same connector and settings), else held for the instance. */
 function keyOf(provider: StorageProvider, q: ListQuery): string {
-  let id = state.ids.get(provider);
-  if (id === undefined) state.ids.set(provider, (id = state.nextId++));
-  return JSON.stringify([id, q.prefix, q.delimiter ?? "", q.pageSize, q.cursor ?? ""]);
+  let scope: string | number | undefined = provider.listScope;
+  if (scope === undefined) {
+    scope = state.ids.get(provider);
+    if (scope === undefined) state.ids.set(provider, (scope = state.nextId++));
+  }
+  return JSON.stringify([scope, q.prefix, q.delimiter ?? "", q.pageSize, q.cursor ?? ""]);
 }
 
 function sweep(now: number): void {

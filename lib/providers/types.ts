@@ -107,6 +107,12 @@ export type PlainGet = {
 export interface StorageProvider {
   readonly provider: ProviderKind;
   /**
+   * Set by the provider factory: the connector and the version of its settings this instance was built from.
+   * Providers with the same scope list the same storage with the same credentials, whichever module copy built
+   * them (the listing read-ahead shares pages between them); without one, the instance is its own scope.
+   */
+  listScope?: string;
+  /**
    * import: list one key under the prefix. export: also write, read back and delete a small probe
    * object. Never rejects for storage errors: a failed check is `success: false` with an `error_code`.
    */

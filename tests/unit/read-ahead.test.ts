@@ -78,6 +78,23 @@ describe("listing read-ahead", () => {
     expect(a.calls.filter((c) => c === "1")).toHaveLength(2);
   });
 
+  it("shares pages between providers of one listScope (one connector built in two module copies), never across scopes", async () => {
+    const a = store(3);
+    const b = store(3);
+    const c = store(3);
+    a.provider.listScope = "conn_1:1700000000000:120";
+    b.provider.listScope = "conn_1:1700000000000:120";
+    c.provider.listScope = "conn_1:1700000000001:120"; // the connector's settings changed since
+    prefetchList(a.provider, q());
+    await settle();
+    const page = await listWithReadAhead(b.provider, q()); // the page a prefetched
+    expect(page.objects[0].path).toBe("p/f0");
+    expect(a.calls.filter((x) => x === undefined)).toHaveLength(1);
+    expect(b.calls).not.toContain(undefined); // b listed no first page of its own (only, later, the chain's next ones)
+    await listWithReadAhead(c.provider, q("1")); // another scope: its own call, not a's held page 1
+    expect(c.calls[0]).toBe("1");
+  });
+
   it("a failed read-ahead is dropped and the caller lists again itself", async () => {
     const { provider, calls } = store(3, "1");
     await listWithReadAhead(provider, q());
