@@ -75,6 +75,7 @@ export type SqlOptions = { prepare?: boolean };
  * timestamps in the process's local zone).
  */
 export async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[], opts?: SqlOptions): Promise<R[]> {
+  params = withTextArrays(params);
   if (!opts?.prepare) return (await pool().query<R>(text, params)).rows;
   const client = await pool().connect();
   let failed: Error | undefined;
@@ -90,6 +91,36 @@ export async function sql<R extends pg.QueryResultRow>(text: string, params: unk
 }
 
 export type SqlQuery = <R extends pg.QueryResultRow>(text: string, params: unknown[], opts?: SqlOptions) => Promise<R[]>;
+
+/**
+ * Arrays of strings (and nulls) as PostgreSQL array literals, written here in one pass: pg serialises each
+ * element with two regex replaces and a type dispatch (a scan page's 7 arrays of 1,000: ~2 ms of the main
+ * thread per page in a rescan's CPU profile). The literal is exactly pg's (tests/unit/db-arrays.test.ts).
+ * Other parameters, and arrays of anything else, are left to pg.
+ */
+export function withTextArrays(params: unknown[]): unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
+    if (!Array.isArray(p) || !p.every((x) => typeof x === "string" || x === null)) continue;
+    (out ??= params.slice())[i] = textArrayLiteral(p as (string | null)[]);
+  }
+  return out ?? params;
+}
+
+const NEEDS_ESCAPE = /["\\]/;
+
+/** `{"a","b\\"c",NULL}`: each string quoted, `"` and `\` backslash-escaped, null as NULL (what pg's arrayString makes). */
+export function textArrayLiteral(values: (string | null)[]): string {
+  let s = "{";
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) s += ",";
+    const v = values[i];
+    if (v === null) s += "NULL";
+    else s += NEEDS_ESCAPE.test(v) ? `"${v.replace(/["\\]/g, "\\$&")}"` : `"${v}"`;
+  }
+  return s + "}";
+}
 
 const PROCESS_TAG = randomBytes(3).toString("hex");
 const connectionTags = new WeakMap<pg.ClientBase, string>();
@@ -122,7 +153,10 @@ export async function sqlTransaction<T>(fn: (q: SqlQuery) => Promise<T>): Promis
   let broken: Error | undefined;
   try {
     await client.query("BEGIN");
-    const result = await fn(async (text, params, opts) => (await client.query(opts?.prepare ? preparedQuery(client, text, params) : { text, values: params })).rows);
+    const result = await fn(async (text, params, opts) => {
+      params = withTextArrays(params);
+      return (await client.query(opts?.prepare ? preparedQuery(client, text, params) : { text, values: params })).rows;
+    });
     await client.query("COMMIT");
     return result;
   } catch (err) {

@@ -12,6 +12,20 @@ describe("database sessions", () => {
     await db.rateLimitBucket.delete({ where: { key } });
   });
 
+  it("take arrays of strings as written by lib/db.ts (text[] and jsonb[], nulls, quotes, backslashes) unchanged", async () => {
+    const texts = ["", "a", 'say "hi"', "back\\slash", '\\"', "comma,brace{}", "NULL", null, "new\nline", "世界 🎬", "'q'"];
+    const docs = [JSON.stringify({ k: 'v "quoted" \\ back', n: [1, null] }), JSON.stringify("s"), null];
+    const text = "SELECT $1::text[] AS t, $2::jsonb[] AS j, cardinality($1::text[]) AS n";
+    for (const prepare of [false, true]) {
+      const [row] = await sql<{ t: (string | null)[]; j: unknown[]; n: number }>(text, [texts, docs], { prepare });
+      expect(row.t).toEqual(texts);
+      expect(row.j).toEqual(docs.map((d) => (d === null ? null : JSON.parse(d))));
+      expect(row.n).toBe(texts.length);
+    }
+    const inTx = await sqlTransaction((q) => q<{ t: (string | null)[] }>("SELECT $1::text[] AS t", [texts]));
+    expect(inTx[0].t).toEqual(texts);
+  });
+
   it("stay in UTC when the URL asks the server for another zone", async () => {
     const url = new URL(process.env.DATABASE_URL!);
     url.searchParams.set("options", "-c TimeZone=America/New_York");
