@@ -10,6 +10,7 @@ import { fixture, waitForJob } from "../helpers/imports";
 import { seedS3, uniqueName } from "../helpers/storage-seed";
 import { startReceiver } from "../helpers/webhook-receiver";
 import { db } from "@/lib/db";
+import type { Prisma } from "@/lib/generated/prisma/client";
 import "@/lib/jobs/all";
 import { startWorker, type RunningWorker } from "@/lib/jobs/worker";
 
@@ -59,6 +60,14 @@ afterAll(async () => {
 
 async function newIndex(name = "idx") {
   return (await api("POST", "indexes", { apiKey: w.apiKey, json: { name } })).body.index_id as string;
+}
+
+/** An import job row of this suite's workspace and connector, with no queue job (the test drives it): every file, recursive, mode all unless `fields` say otherwise. */
+async function jobRow(indexId: string, fields: Partial<Prisma.ImportJobUncheckedCreateInput> & { status: string }) {
+  const { newId } = await import("@/lib/ids");
+  return db.importJob.create({ data: {
+    id: newId("job"), workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "all", ...fields,
+  } });
 }
 
 /** The runner slots ever queued for a job, one per queue row (duplicates show), and what one start queues. */
@@ -317,9 +326,7 @@ describe("new_only source keys", () => {
       } });
     }
     const jobId = newId("job");
-    const job = await db.importJob.create({ data: {
-      id: jobId, workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "new_only", status: "scanning",
-    } });
+    const job = await jobRow(indexId, { id: jobId, importMode: "new_only", status: "scanning" });
     // the held files, a held path in another version, and a file no video holds
     const files = [...held, file(odd, "v2"), file("other.mp4", "v1")];
     expect(await recordListedFiles(job, files)).toBe(2);
@@ -341,9 +348,7 @@ describe("recording a listing page", () => {
     const { newId } = await import("@/lib/ids");
     const indexId = await newIndex("record-page");
     const jobId = newId("job");
-    const job = await db.importJob.create({ data: {
-      id: jobId, workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "new_only", status: "cancelled",
-    } });
+    const job = await jobRow(indexId, { id: jobId, importMode: "new_only", status: "cancelled" });
     const at = new Date();
     const file = (path: string, size: number) => ({ path, size, lastModified: at, contentType: null, version: `v-${path}`, etag: `e-${path}` });
     const files = [file("a.mp4", 10), file("notes.txt", 10), file("empty.mov", 0), file("b.mp4", 20)];
@@ -369,11 +374,8 @@ describe("recording a listing page", () => {
 
   it("records a scan's page and moves its checkpoint together, exactly once: one statement, a transaction past 1 MiB, an empty page, a page recorded twice, a cancelled job", async () => {
     const { recordListedPage } = await import("@/lib/imports/classify");
-    const { newId } = await import("@/lib/ids");
     const indexId = await newIndex("record-checkpoint");
-    const job = await db.importJob.create({ data: {
-      id: newId("job"), workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "all", status: "scanning",
-    } });
+    const job = await jobRow(indexId, { status: "scanning" });
     const at = new Date();
     const file = (path: string) => ({ path, size: 10, lastModified: at, contentType: null, version: "v", etag: null });
     const state = () => db.importJob.findUniqueOrThrow({ where: { id: job.id }, select: { listingCursor: true, listingDone: true, status: true } });
@@ -450,10 +452,7 @@ describe("recording a listing page", () => {
     const { newId } = await import("@/lib/ids");
     const indexId = await newIndex("runners-once");
     // a scan that recorded its last page (a file to import) and was killed before starting the runners
-    const job = await db.importJob.create({ data: {
-      id: newId("job"), workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "footage/", filePattern: "*.mp4", recursive: true,
-      importMode: "all", status: "importing", listingDone: true, startedAt: new Date(),
-    } });
+    const job = await jobRow(indexId, { sourcePrefix: "footage/", filePattern: "*.mp4", status: "importing", listingDone: true, startedAt: new Date() });
     await db.importItem.create({ data: { id: newId("item"), jobId: job.id, path: "footage/clip.mp4", version: "v", sizeBytes: BigInt(fixture("clip.mp4").length) } });
     const ctx = { jobId: "test", name: scanImportJob.name, attempt: 2, isLastAttempt: false, signal: new AbortController().signal };
     // the retried step and a duplicate of it at the same moment: one set of runners between them
@@ -466,11 +465,8 @@ describe("recording a listing page", () => {
   it("a scan step whose page another step recorded first goes on from the job's checkpoint, not stops", async () => {
     const { scanImportJob } = await import("@/lib/imports/jobs");
     const { providerForConnector } = await import("@/lib/providers/factory");
-    const { newId } = await import("@/lib/ids");
     const indexId = await newIndex("resync");
-    const job = await db.importJob.create({ data: {
-      id: newId("job"), workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "footage/", filePattern: "*.{mp4,mov}", recursive: true, importMode: "all", status: "pending",
-    } });
+    const job = await jobRow(indexId, { sourcePrefix: "footage/", filePattern: "*.{mp4,mov}", status: "pending" });
     // The listing in two pages; while this step lists the first, another step (the one whose queue lease
     // this step outlived, or its retry) records it and moves the checkpoint past it.
     const provider = await providerForConnector(w.workspaceId, connectorId);
@@ -503,9 +499,7 @@ describe("recording a listing page", () => {
     const { sqlTransaction, sql } = await import("@/lib/db");
     const indexId = await newIndex("record-delete");
     const jobId = newId("job");
-    const job = await db.importJob.create({ data: {
-      id: jobId, workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "all", status: "scanning",
-    } });
+    const job = await jobRow(indexId, { id: jobId, status: "scanning" });
     const at = new Date();
     const files = Array.from({ length: 50 }, (_, i) => ({ path: `f${i}.mp4`, size: 10, lastModified: at, contentType: null, version: "v", etag: null }));
     let deleted: Promise<unknown> | undefined;
@@ -571,11 +565,8 @@ describe("recording a batch of imported files", () => {
     const { mediaStore } = await import("@/lib/media/store");
     const { probeMediaBuffer } = await import("@/lib/media/probe");
     const { sqlTransaction } = await import("@/lib/db");
-    const { newId } = await import("@/lib/ids");
     const indexId = await newIndex("record-plan");
-    const job = await db.importJob.create({ data: {
-      id: newId("job"), workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "all", status: "importing",
-    } });
+    const job = await jobRow(indexId, { status: "importing" });
     try {
       const at = new Date();
       const files = Array.from({ length: 2000 }, (_, i) => ({ path: `plan/${String(i).padStart(5, "0")}.mp4`, size: 10, lastModified: at, contentType: null, version: "v1", etag: null }));
@@ -613,10 +604,7 @@ describe("finishing a job and its progress events", () => {
     const { newId } = await import("@/lib/ids");
     const indexId = await newIndex("finish");
     const jobId = newId("job");
-    await db.importJob.create({ data: {
-      id: jobId, workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "all",
-      status: "importing", listingDone: true, startedAt: new Date(), ...extra,
-    } });
+    await jobRow(indexId, { id: jobId, status: "importing", listingDone: true, startedAt: new Date(), ...extra });
     await db.importItem.createMany({ data: statuses.map((status, i) => ({
       id: newId("item"), jobId, path: `f${i}.mp4`, version: "v", sizeBytes: BigInt(100 + i), status, reason: status === "skipped" ? "already_imported" : null,
     })) });
@@ -671,9 +659,7 @@ describe("finishing a job and its progress events", () => {
     const indexId = await newIndex("embedded-lists");
     const mk = async (items: { status: string; reason?: string; videoId?: string }[]) => {
       const jobId = newId("job");
-      await db.importJob.create({ data: {
-        id: jobId, workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode: "all", status: "completed",
-      } });
+      await jobRow(indexId, { id: jobId, status: "completed" });
       const ids = items.map(() => newId("item")); // increasing: the lists' order
       await db.importItem.createMany({ data: items.map((it, i) => ({
         id: ids[i], jobId, path: `p${String(i).padStart(5, "0")}.mp4`, version: "v", sizeBytes: 1n, status: it.status, reason: it.reason ?? null, videoId: it.videoId ?? null,
@@ -705,10 +691,7 @@ describe("claiming and recording files in batches", () => {
     const { newId } = await import("@/lib/ids");
     const indexId = await newIndex("batches");
     const jobId = newId("job");
-    const job = await db.importJob.create({ data: {
-      id: jobId, workspaceId: w.workspaceId, connectorId, indexId, sourcePrefix: "", filePattern: "*", recursive: true, importMode,
-      status, listingDone: true, startedAt: new Date(),
-    } });
+    const job = await jobRow(indexId, { id: jobId, importMode, status, listingDone: true, startedAt: new Date() });
     const ids = sizes.map(() => newId("item")).sort();
     await db.importItem.createMany({ data: sizes.map((size, i) => ({ id: ids[i], jobId, path: `f${i}.mp4`, version: "v", sizeBytes: BigInt(size), status: "pending" })) });
     return { job, ids };
