@@ -184,7 +184,7 @@ export async function fetchSmallFilesInThread(
 
 /**
  * A batch's bytes in memory at once stay within this (a runner holds one batch fetching and one being probed):
- * 32 small files of 20 KB are 640 KB; 32 of 1 MiB would be 32 MiB per batch, so most of those go one by one.
+ * a claim of 128 small files of 20 KB is 2.5 MB; 128 of 1 MiB would be 128 MiB per batch, so most of those go one by one.
  */
 export const THREAD_BATCH_BYTES = 4 * 1024 * 1024;
 

@@ -106,17 +106,26 @@ describe("copying in a worker thread", () => {
       { get: get("/small"), dest: at("listed-bigger"), bytes: SMALL.length + 1 }, // the object changed since the listing
       { get: get("/small"), dest: at("listed-smaller"), bytes: SMALL.length - 1 },
       { get: get("/cut-small"), dest: at("cut"), bytes: SMALL.length },
+      { get: get("/tiny"), dest: at("tiny-again"), bytes: TINY.length }, // written while the next request is out…
       { get: get("/ok", "http://127.0.0.1:1"), dest: at("refused"), bytes: 10 },
+      { get: get("/tiny"), dest: path.join(at("small"), "under-a-file"), bytes: TINY.length }, // a write that fails
+      { get: get("/small"), dest: at("small-last"), bytes: SMALL.length }, // …and the last one after the loop
     ]);
     expect(results[0]).toEqual({ bytes: SMALL.length, sha256: sha(SMALL), data: SMALL });
     expect(Buffer.isBuffer(results[0]!.data)).toBe(true);
     expect(results[1]).toEqual({ bytes: TINY.length, sha256: sha(TINY), data: TINY });
-    expect(results.slice(2)).toEqual([null, null, null, null, null]);
+    expect(results.slice(2, 6)).toEqual([null, null, null, null]);
+    expect(results[6]).toEqual({ bytes: TINY.length, sha256: sha(TINY), data: TINY });
+    expect(results.slice(7, 9)).toEqual([null, null]);
+    expect(results[9]).toEqual({ bytes: SMALL.length, sha256: sha(SMALL), data: SMALL });
+    expect(results).toHaveLength(10); // one answer per file, in order
     expect(readFileSync(at("small")).equals(SMALL)).toBe(true);
     expect(readFileSync(at("tiny")).equals(TINY)).toBe(true);
+    expect(readFileSync(at("tiny-again")).equals(TINY)).toBe(true);
+    expect(readFileSync(at("small-last")).equals(SMALL)).toBe(true);
     for (const name of ["missing", "listed-bigger", "listed-smaller", "cut", "refused"]) expect(existsSync(at(name))).toBe(false);
-    expect(threadCopyCounts.served - before.served).toBe(2);
-    expect(threadCopyCounts.declined - before.declined).toBe(5);
+    expect(threadCopyCounts.served - before.served).toBe(4);
+    expect(threadCopyCounts.declined - before.declined).toBe(6);
   });
 
   it("answers an empty batch without a thread", async () => {

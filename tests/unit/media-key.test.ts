@@ -53,8 +53,8 @@ describe("which files of a batch a copy thread fetches together", () => {
     expect(threadBatchOf(items).map((i) => i.id)).toEqual(["a", "c", "e", "f"]);
   });
 
-  it("keeps a full claim of 32 files of 1 MiB within the default budget (4 MiB)", () => {
-    const many = Array.from({ length: 32 }, (_, i) => item(`f${i}`, MiB));
+  it("keeps a full claim (128 files) of 1 MiB each within the default budget (4 MiB)", () => {
+    const many = Array.from({ length: 128 }, (_, i) => item(`f${i}`, MiB));
     expect(threadBatchOf(many)).toHaveLength(THREAD_BATCH_BYTES / MiB);
     expect(THREAD_BATCH_BYTES).toBe(4 * MiB);
   });
