@@ -33,8 +33,9 @@ function run(args: string[], timed = false): Promise<{ code: number; stdout: str
     child.stderr.on("data", (d) => (stderr += d));
     child.once("error", reject);
     child.once("exit", (code) => {
-      const m = new RegExp(`^${CPU_LINE} ([0-9.]+) ([0-9.]+)$`, "m").exec(stderr);
-      resolve({ code: code ?? 1, stdout, stderr: stderr.replace(/^__rclone_cpu__ .*\n?/m, ""), cpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : undefined });
+      const line = new RegExp(`^${CPU_LINE} ([0-9.]+) ([0-9.]+)\\n?`, "m");
+      const m = line.exec(stderr);
+      resolve({ code: code ?? 1, stdout, stderr: stderr.replace(line, ""), cpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : undefined });
     });
   });
 }
