@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import https from "node:https";
+import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyInThread, fetchFilesInThread, stopCopyThreads, threadCopyCounts } from "@/lib/imports/copy-thread";
+import { ensureTestCa } from "@/scripts/emulators/azurite";
 
 // A real HTTP server on 127.0.0.1 answering the copy thread's GETs: what each path answers is below.
 const BODY = randomBytes(3 * 1024 * 1024 + 17);
@@ -40,6 +42,11 @@ beforeAll(async () => {
       res.writeHead(200, { "content-length": BODY.length });
       res.write(BODY.subarray(0, BODY.length / 3), () => res.destroy());
       return;
+    }
+    if (req.url === "/chunked") {
+      res.writeHead(200); // no Content-Length: the body comes chunked
+      res.write(TINY.subarray(0, 50));
+      return res.end(TINY.subarray(50));
     }
     if (req.url === "/redirect") {
       res.writeHead(307, { location: "/ok" });
@@ -84,10 +91,10 @@ describe("copying in a worker thread", () => {
     await expect(copyInThread({ get: get("/cut"), dest: path.join(dir, "cut"), maxBytes: BODY.length + 1024 })).rejects.toThrow(/copy failed/);
   });
 
-  it("stops reading past maxBytes and reports more bytes than that (the caller's size check fails the file)", async () => {
+  it("does not read a body longer than maxBytes: its Content-Length comes back (the caller's size check fails the file), nothing is written", async () => {
     const r = await copyInThread({ get: get("/ok"), dest: path.join(dir, "capped"), maxBytes: 1024 * 1024 });
-    expect(r!.bytes).toBeGreaterThan(1024 * 1024);
-    expect(r!.bytes).toBeLessThan(BODY.length);
+    expect(r).toEqual({ bytes: BODY.length, sha256: "" });
+    expect(existsSync(path.join(dir, "capped"))).toBe(false);
   });
 
   it("runs copies side by side on its threads", async () => {
@@ -145,5 +152,144 @@ describe("copying in a worker thread", () => {
     expect(existsSync(path.join(dir, "hang-batch"))).toBe(false);
     const again = await fetchFilesInThread([{ get: get("/small"), dest: path.join(dir, "after"), bytes: SMALL.length }]);
     expect(again[0]?.bytes).toBe(SMALL.length);
+  });
+});
+
+/** A server on 127.0.0.1 that counts the TCP connections it accepted. */
+async function counted(server: net.Server, scheme = "http"): Promise<{ base: string; connections: () => number; close: () => Promise<void> }> {
+  let connections = 0;
+  const sockets = new Set<net.Socket>();
+  server.on(scheme === "https" ? "secureConnection" : "connection", () => connections++);
+  server.on("connection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    base: `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => connections,
+    close: () => {
+      for (const socket of sockets) socket.destroy(); // the copy thread keeps its connections
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** A raw HTTP/1.1 server: `answer(n)` is what the n-th request on a connection gets (null: the connection is dropped unanswered). */
+function rawServer(answer: (nthOnConnection: number) => (Buffer | string)[] | null): net.Server {
+  return net.createServer((socket) => {
+    let n = 0;
+    let pending = "";
+    socket.on("data", async (d) => {
+      pending += d.toString("latin1");
+      while (pending.includes("\r\n\r\n")) {
+        pending = pending.slice(pending.indexOf("\r\n\r\n") + 4);
+        const parts = answer(++n);
+        if (!parts) return void socket.destroy();
+        for (const p of parts) {
+          socket.write(p);
+          await new Promise((r) => setTimeout(r, 20)); // each part in its own read
+        }
+      }
+    });
+    socket.on("error", () => {});
+  });
+}
+
+describe("the copy thread's HTTP client", () => {
+  const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+  const fetchTiny = (base: string, name: string, bytes = TINY.length) => fetchFilesInThread([{ get: get("/tiny", base), dest: path.join(dir, "client", name), bytes }]);
+  const tinyServer = (headers: Record<string, string> = {}) =>
+    http.createServer((req, res) => {
+      res.writeHead(200, { "content-length": TINY.length, ...headers });
+      res.end(TINY);
+    });
+
+  it("keeps a connection for the next request: a batch of files goes over one connection", async () => {
+    await stopCopyThreads(); // no connections kept from earlier tests
+    const s = await counted(tinyServer());
+    try {
+      const results = await fetchFilesInThread(Array.from({ length: 5 }, (_, i) => ({ get: get("/tiny", s.base), dest: path.join(dir, "client", `kept-${i}`), bytes: TINY.length })));
+      expect(results.map((r) => r?.sha256)).toEqual(Array(5).fill(sha(TINY)));
+      expect(s.connections()).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("opens a new connection after `Connection: close`", async () => {
+    await stopCopyThreads();
+    const s = await counted(tinyServer({ connection: "close" }));
+    try {
+      expect((await fetchTiny(s.base, "close-1"))[0]?.bytes).toBe(TINY.length);
+      expect((await fetchTiny(s.base, "close-2"))[0]?.bytes).toBe(TINY.length);
+      expect(s.connections()).toBe(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("sends the request again on a new connection when a kept one was closed by the server before answering", async () => {
+    await stopCopyThreads();
+    // every connection answers its first request and drops the second unanswered (a server that closed an idle connection)
+    const s = await counted(rawServer((n) => (n === 1 ? [`HTTP/1.1 200 OK\r\ncontent-length: ${TINY.length}\r\n\r\n`, TINY] : null)));
+    try {
+      expect((await fetchTiny(s.base, "stale-1"))[0]?.sha256).toBe(sha(TINY));
+      expect((await fetchTiny(s.base, "stale-2"))[0]?.sha256).toBe(sha(TINY));
+      expect(s.connections()).toBe(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("reads a head split across reads, and stops at the Content-Length (bytes past it are not the file's)", async () => {
+    const s = await counted(
+      rawServer(() => ["HTTP/1.1 200 OK\r\ncontent-le", `ngth: ${TINY.length}\r\nx-amz-request-id: 1\r\n\r\n${""}`, TINY.subarray(0, 40), Buffer.concat([TINY.subarray(40), Buffer.from("garbage")])]),
+    );
+    try {
+      const [r] = await fetchTiny(s.base, "split");
+      expect(r).toEqual({ bytes: TINY.length, sha256: sha(TINY), data: TINY });
+      expect(readFileSync(path.join(dir, "client", "split")).equals(TINY)).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("declines a body without a Content-Length (chunked) and a malformed head: the caller reads those through the provider", async () => {
+    const before = threadCopyCounts.declined;
+    expect(await copyInThread({ get: get("/chunked"), dest: path.join(dir, "chunked"), maxBytes: 1000 })).toBeNull();
+    const s = await counted(rawServer(() => ["HTTP/1.1 200 OK\r\nno colon here\r\n\r\n"]));
+    try {
+      expect(await fetchTiny(s.base, "malformed")).toEqual([null]);
+    } finally {
+      await s.close();
+    }
+    expect(threadCopyCounts.declined - before).toBe(2);
+    expect(existsSync(path.join(dir, "chunked"))).toBe(false);
+  });
+
+  it("speaks TLS, verifying the server's certificate: a trusted one is read (over one kept connection), an untrusted one declined", async () => {
+    const trusted = await ensureTestCa(); // the tests' CA: global setup has it in NODE_EXTRA_CA_CERTS
+    expect(readFileSync(process.env.NODE_EXTRA_CA_CERTS ?? "/nonexistent", "utf8").includes(trusted.caPem.trim())).toBe(true);
+    const other = await ensureTestCa(path.join(dir, "untrusted-ca"));
+    const tlsServer = (ca: typeof trusted) => https.createServer({ cert: readFileSync(ca.certPath), key: readFileSync(ca.keyPath) }, (req, res) => {
+      res.writeHead(200, { "content-length": BODY.length });
+      res.end(BODY);
+    });
+    await stopCopyThreads();
+    const good = await counted(tlsServer(trusted), "https");
+    const bad = await counted(tlsServer(other), "https");
+    try {
+      for (const name of ["tls-1", "tls-2"]) {
+        const r = await copyInThread({ get: get("/ok", good.base), dest: path.join(dir, name), maxBytes: BODY.length });
+        expect(r).toEqual({ bytes: BODY.length, sha256: sha(BODY) });
+        expect(readFileSync(path.join(dir, name)).equals(BODY)).toBe(true);
+      }
+      expect(good.connections()).toBe(1);
+      expect(await copyInThread({ get: get("/ok", bad.base), dest: path.join(dir, "tls-untrusted"), maxBytes: BODY.length })).toBeNull();
+      expect(existsSync(path.join(dir, "tls-untrusted"))).toBe(false);
+    } finally {
+      await Promise.all([good.close(), bad.close()]);
+    }
   });
 });
