@@ -233,6 +233,8 @@ function copy(job, retry = true) {
       hash.update(piece);
       if (data) piece.copy(data, bytes);
       else {
+        // A big file: written synchronously as its bytes arrive (this thread has nothing else to do meanwhile;
+        // no write queue holding the bytes, no hop to the thread pool per write).
         try {
           for (let at = 0; at < piece.length; ) at += fs.writeSync(fd, piece, at);
         } catch (err) {
@@ -318,8 +320,7 @@ function writeWhole(dest, data) {
 // Small files one after another, answered in one message (a message costs the main thread ~0.3 ms here).
 // A file is written while the next one's request is on its way (creating a file took ~0.9 ms of a ~6 ms file
 // on 2 busy CPUs: the transfer no longer waits for it). Only files of the listed size are kept and written.
-// Their bytes travel back without a copy where a file owns its whole ArrayBuffer (>= 4 KB; smaller ones
-// share Node's buffer pool and are copied).
+// Their bytes travel back without a copy: each file's buffer owns its memory (copy() allocates it whole).
 async function fetchAll(job) {
   const results = [];
   const write = (r, dest) => {

@@ -11,7 +11,7 @@ import { ensureTestCa } from "@/scripts/emulators/azurite";
 
 // A real HTTP server on 127.0.0.1 answering the copy thread's GETs: what each path answers is below.
 const BODY = randomBytes(3 * 1024 * 1024 + 17);
-// small files: one that owns its ArrayBuffer on the way back (>= 4 KB), one from Node's buffer pool (copied)
+// small files: one of 20 KB and one of 100 bytes (each travels back in a buffer of its own)
 const SMALL = randomBytes(20_000);
 const TINY = randomBytes(100);
 let server: http.Server;
