@@ -351,7 +351,7 @@ async function fetchAll(job) {
   }
   if (fetched) results.push(write(fetched.r, fetched.dest));
   const transfer = [];
-  for (const r of results) if (r.data && r.data.byteOffset === 0 && r.data.buffer.byteLength === r.data.length) transfer.push(r.data.buffer);
+  for (const r of results) if (r.data) transfer.push(r.data.buffer); // each its own memory (copy() allocates it whole)
   parentPort.postMessage({ id: job.id, results }, transfer);
 }
 
